@@ -20,6 +20,7 @@
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -53,6 +54,12 @@ static void set_error(const char* what) { g_error = what ? what : "unknown error
 
 static vt_t wrap(at::Tensor t) { return new at::Tensor(std::move(t)); }
 static at::IntArrayRef dims(const int64_t* d, int n) { return at::IntArrayRef(d, static_cast<size_t>(n)); }
+// A double from C# as an ATen scalar: integral when the tensor is integral and the value is a whole number, so
+// integer tensors stay integer (positions, masks) instead of being promoted or rejected.
+static at::Scalar scalar_for(const at::Tensor& t, double v) {
+  if (!t.is_floating_point() && !t.is_complex() && std::nearbyint(v) == v) return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
 static c10::optional<at::Tensor> opt(vt_t t) { return t ? c10::optional<at::Tensor>(*t) : c10::nullopt; }
 
 // dtype codes shared with Engine/DType.cs
@@ -399,13 +406,13 @@ VT_API void vt_set_grad_enabled(int on) { at::GradMode::set_enabled(on != 0); }
 
 // ---------------------------------------------------------------------------------------------------
 // Elementwise arithmetic
-VT_API vt_t vt_add(vt_t a, vt_t b, double alpha) { API_BEGIN return wrap(at::add(*a, *b, alpha)); API_END_PTR }
+VT_API vt_t vt_add(vt_t a, vt_t b, double alpha) { API_BEGIN return wrap(at::add(*a, *b, scalar_for(*a, alpha))); API_END_PTR }
 VT_API vt_t vt_sub(vt_t a, vt_t b) { API_BEGIN return wrap(at::sub(*a, *b)); API_END_PTR }
 VT_API vt_t vt_mul(vt_t a, vt_t b) { API_BEGIN return wrap(at::mul(*a, *b)); API_END_PTR }
 VT_API vt_t vt_div(vt_t a, vt_t b) { API_BEGIN return wrap(at::div(*a, *b)); API_END_PTR }
-VT_API vt_t vt_add_scalar(vt_t a, double s) { API_BEGIN return wrap(at::add(*a, s)); API_END_PTR }
-VT_API vt_t vt_mul_scalar(vt_t a, double s) { API_BEGIN return wrap(at::mul(*a, s)); API_END_PTR }
-VT_API vt_t vt_rsub_scalar(vt_t a, double s) { API_BEGIN return wrap(at::rsub(*a, s)); API_END_PTR }
+VT_API vt_t vt_add_scalar(vt_t a, double s) { API_BEGIN return wrap(at::add(*a, scalar_for(*a, s))); API_END_PTR }
+VT_API vt_t vt_mul_scalar(vt_t a, double s) { API_BEGIN return wrap(at::mul(*a, scalar_for(*a, s))); API_END_PTR }
+VT_API vt_t vt_rsub_scalar(vt_t a, double s) { API_BEGIN return wrap(at::rsub(*a, scalar_for(*a, s))); API_END_PTR }
 VT_API vt_t vt_pow_scalar(vt_t a, double s) { API_BEGIN return wrap(at::pow(*a, s)); API_END_PTR }
 VT_API vt_t vt_maximum(vt_t a, vt_t b) { API_BEGIN return wrap(at::maximum(*a, *b)); API_END_PTR }
 VT_API vt_t vt_minimum(vt_t a, vt_t b) { API_BEGIN return wrap(at::minimum(*a, *b)); API_END_PTR }

@@ -1,0 +1,359 @@
+using Microsoft.ML.VideoCaptioning.Engine;
+
+namespace Microsoft.ML.VideoCaptioning.Models.Qwen2;
+
+// Qwen2 causal language model (Hugging Face Qwen2ForCausalLM, eager attention), read top-down:
+// config → RMSNorm → rotary embedding → attention (GQA, q/k/v bias, no o_proj bias) → MLP (SwiGLU) → decoder layer
+// → model → causal LM head and loss. Module and field names are the checkpoint keys. Spec: ARCHITECTURE.md §2.
+
+/// <summary>The fields of a Qwen2 <c>config.json</c> that affect the numbers.</summary>
+public sealed record Qwen2Config(
+    int HiddenSize, int NumHiddenLayers, int NumAttentionHeads, int NumKeyValueHeads, int IntermediateSize,
+    int VocabSize, double RopeTheta, double RmsNormEps, bool TieWordEmbeddings, int[] EosTokenIds, int? BosTokenId)
+{
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>Reads and validates <c>config.json</c> of a model directory.</summary>
+    public static Qwen2Config Load(string dir)
+    {
+        var c = ConfigJson.Load(dir);
+        var type = c.String("model_type");
+        if (type != null && type != "qwen2")
+            throw c.Error($"model_type is \"{type}\"; this loader reads Qwen2 models (model_type \"qwen2\").");
+        if (c.String("hidden_act") is { } act && act != "silu") throw c.Error($"hidden_act \"{act}\" is not supported (Qwen2 uses silu).");
+        if (c.Bool("use_sliding_window", false)) throw c.Error("use_sliding_window=true is not supported.");
+        if (c.Has("rope_scaling") && c.String("rope_scaling") is { } rs && rs != "null")
+            throw c.Error($"rope_scaling {rs} is not supported (default RoPE only).");
+        var cfg = new Qwen2Config(
+            c.PositiveInt("hidden_size"), c.PositiveInt("num_hidden_layers"), c.PositiveInt("num_attention_heads"),
+            c.Int("num_key_value_heads", c.Int("num_attention_heads")), c.PositiveInt("intermediate_size"), c.PositiveInt("vocab_size"),
+            c.Double("rope_theta", 10000.0), c.Double("rms_norm_eps", 1e-6), c.Bool("tie_word_embeddings", false),
+            c.IntList("eos_token_id"), c.Has("bos_token_id") ? c.Int("bos_token_id") : null);
+        if (cfg.HiddenSize % cfg.NumAttentionHeads != 0) throw c.Error("hidden_size must be divisible by num_attention_heads.");
+        if (cfg.NumAttentionHeads % cfg.NumKeyValueHeads != 0) throw c.Error("num_attention_heads must be divisible by num_key_value_heads.");
+        if (c.Has("head_dim") && c.Int("head_dim") != cfg.HeadDim) throw c.Error("head_dim different from hidden_size/num_attention_heads is not supported.");
+        return cfg;
+    }
+}
+
+/// <summary>Qwen2RMSNorm: normalised in float32, cast back, then scaled by <c>weight</c>.</summary>
+public sealed class Qwen2RMSNorm : Module
+{
+    public readonly Tensor weight;
+    private readonly double _eps;
+
+    public Qwen2RMSNorm(int dim, double eps, TensorOptions o)
+    {
+        _eps = eps;
+        weight = Parameter("weight", Tensor.Empty([dim], o.DType, o.Device));
+    }
+
+    public Tensor Forward(Tensor x) => F.RmsNorm(x, weight, _eps);
+}
+
+/// <summary>
+/// Default RoPE ("rotate_half" layout): inv_freq_i = 1/θ^(2i/d) (float32), angle(p, j) = p·inv_freq_(j mod d/2);
+/// cos/sin in float32, cast to the compute type. Pairs (i, i + d/2) rotate together.
+/// </summary>
+public sealed class Qwen2RotaryEmbedding
+{
+    private readonly float[] _invFreq;
+
+    public Qwen2RotaryEmbedding(int headDim, double theta) =>
+        _invFreq = Enumerable.Range(0, headDim / 2).Select(i => (float)(1.0 / Math.Pow(theta, 2.0 * i / headDim))).ToArray();
+
+    /// <summary>cos and sin of shape (B, 1, L, d) for position ids (B, L).</summary>
+    public (Tensor Cos, Tensor Sin) Forward(Tensor positionIds, DType dtype)
+    {
+        using var scope = TensorScope.Open();
+        var dev = positionIds.Device;
+        var inv = Tensor.From<float>(_invFreq, [1, _invFreq.Length, 1], dev);
+        var freqs = inv.MatMul(positionIds.To(DType.Float32).Unsqueeze(1)).Transpose(1, 2);   // (B, L, d/2)
+        var emb = Tensor.Cat([freqs, freqs], -1).Unsqueeze(1);                                 // (B, 1, L, d)
+        return (emb.Cos().To(dtype).MoveToOuterScope(), emb.Sin().To(dtype).MoveToOuterScope());
+    }
+
+    public static Tensor RotateHalf(Tensor x)
+    {
+        long half = x.Size(-1) / 2;
+        return Tensor.Cat([-x.Narrow(-1, half, half), x.Narrow(-1, 0, half)], -1);
+    }
+
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => x * cos + RotateHalf(x) * sin;
+}
+
+/// <summary>Keys (after RoPE) and values (before the GQA repeat) of every layer, grown one step at a time.</summary>
+public sealed class Qwen2KVCache : IDisposable
+{
+    private readonly Tensor?[] _keys;
+    private readonly Tensor?[] _values;
+
+    public Qwen2KVCache(int layers)
+    {
+        _keys = new Tensor?[layers];
+        _values = new Tensor?[layers];
+    }
+
+    /// <summary>Number of cached positions.</summary>
+    public long Length => _keys[0]?.Size(2) ?? 0;
+
+    /// <summary>Appends this step's keys and values of one layer and returns the whole history.</summary>
+    public (Tensor K, Tensor V) Update(int layer, Tensor k, Tensor v)
+    {
+        var oldK = _keys[layer];
+        var oldV = _values[layer];
+        _keys[layer] = (oldK == null ? k.Alias() : Tensor.Cat([oldK, k], 2)).DetachFromScope();
+        _values[layer] = (oldV == null ? v.Alias() : Tensor.Cat([oldV, v], 2)).DetachFromScope();
+        oldK?.Dispose();
+        oldV?.Dispose();
+        return (_keys[layer]!, _values[layer]!);
+    }
+
+    /// <summary>Keeps the batch rows <paramref name="rows"/> (beam search reorders beams this way).</summary>
+    public void SelectRows(Tensor rows)
+    {
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            if (_keys[i] == null) continue;
+            var k = _keys[i]!.IndexSelect(0, rows).DetachFromScope();
+            var v = _values[i]!.IndexSelect(0, rows).DetachFromScope();
+            _keys[i]!.Dispose();
+            _values[i]!.Dispose();
+            _keys[i] = k;
+            _values[i] = v;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t?.Dispose();
+        foreach (var t in _values) t?.Dispose();
+    }
+}
+
+/// <summary>Multi-head attention with grouped key/value heads; query head h reads key/value head ⌊h / groups⌋.</summary>
+public sealed class Qwen2Attention : Module
+{
+    public readonly Linear q_proj, k_proj, v_proj, o_proj;
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public Qwen2Attention(Qwen2Config c, TensorOptions o)
+    {
+        _heads = c.NumAttentionHeads;
+        _kvHeads = c.NumKeyValueHeads;
+        _headDim = c.HeadDim;
+        q_proj = Child("q_proj", new Linear(c.HiddenSize, _heads * _headDim, true, o));
+        k_proj = Child("k_proj", new Linear(c.HiddenSize, _kvHeads * _headDim, true, o));
+        v_proj = Child("v_proj", new Linear(c.HiddenSize, _kvHeads * _headDim, true, o));
+        o_proj = Child("o_proj", new Linear(_heads * _headDim, c.HiddenSize, false, o));
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache, int layer, bool eager)
+    {
+        using var scope = TensorScope.Open();
+        long b = x.Size(0), l = x.Size(1);
+        var q = q_proj.Forward(x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
+        var k = k_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var v = v_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
+        k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
+        if (cache != null) (k, v) = cache.Update(layer, k, v);
+        int groups = _heads / _kvHeads;
+        if (groups > 1)
+        {
+            k = k.RepeatInterleave(groups, 1);
+            v = v.RepeatInterleave(groups, 1);
+        }
+        double scale = 1.0 / Math.Sqrt(_headDim);
+        var o = eager ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
+        o = o.Transpose(1, 2).Reshape(b, l, _heads * _headDim);
+        return o_proj.Forward(o).MoveToOuterScope();
+    }
+}
+
+/// <summary>down(SiLU(gate(x)) ⊙ up(x)), no biases.</summary>
+public sealed class Qwen2MLP : Module
+{
+    public readonly Linear gate_proj, up_proj, down_proj;
+
+    public Qwen2MLP(Qwen2Config c, TensorOptions o)
+    {
+        gate_proj = Child("gate_proj", new Linear(c.HiddenSize, c.IntermediateSize, false, o));
+        up_proj = Child("up_proj", new Linear(c.HiddenSize, c.IntermediateSize, false, o));
+        down_proj = Child("down_proj", new Linear(c.IntermediateSize, c.HiddenSize, false, o));
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = TensorScope.Open();
+        return down_proj.Forward(gate_proj.Forward(x).Silu() * up_proj.Forward(x)).MoveToOuterScope();
+    }
+}
+
+/// <summary>Pre-norm decoder layer: x + attn(norm(x)), then x + mlp(norm(x)).</summary>
+public sealed class Qwen2DecoderLayer : Module
+{
+    public readonly Qwen2Attention self_attn;
+    public readonly Qwen2MLP mlp;
+    public readonly Qwen2RMSNorm input_layernorm, post_attention_layernorm;
+
+    public Qwen2DecoderLayer(Qwen2Config c, TensorOptions o)
+    {
+        self_attn = Child("self_attn", new Qwen2Attention(c, o));
+        mlp = Child("mlp", new Qwen2MLP(c, o));
+        input_layernorm = Child("input_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
+        post_attention_layernorm = Child("post_attention_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache, int layer, bool eager)
+    {
+        using var scope = TensorScope.Open();
+        x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, layer, eager);
+        x = x + mlp.Forward(post_attention_layernorm.Forward(x));
+        return x.MoveToOuterScope();
+    }
+}
+
+/// <summary>Embeddings, decoder layers and the final norm (<c>model.*</c> in the checkpoint).</summary>
+public sealed class Qwen2Model : Module
+{
+    public readonly Embedding embed_tokens;
+    public readonly Qwen2DecoderLayer[] layers;
+    public readonly Qwen2RMSNorm norm;
+    private readonly Qwen2RotaryEmbedding _rotary;
+
+    public Qwen2Model(Qwen2Config c, TensorOptions o)
+    {
+        embed_tokens = Child("embed_tokens", new Embedding(c.VocabSize, c.HiddenSize, o));
+        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, o))).ToArray();
+        norm = Child("norm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
+        _rotary = new Qwen2RotaryEmbedding(c.HeadDim, c.RopeTheta);
+    }
+
+    /// <summary>
+    /// Runs the decoder over <paramref name="inputsEmbeds"/> (B, L, H). <paramref name="attentionMask"/> (B, past+L) marks
+    /// real tokens with 1 (null = all real); <paramref name="positionIds"/> (B, L) defaults to past..past+L−1.
+    /// Returns the final-normed hidden states; <paramref name="layerOutputs"/> receives each layer's residual stream.
+    /// </summary>
+    public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, Qwen2KVCache? cache, bool eager,
+        List<Tensor>? layerOutputs = null)
+    {
+        using var scope = TensorScope.Open();
+        long b = inputsEmbeds.Size(0), l = inputsEmbeds.Size(1), past = cache?.Length ?? 0;
+        var dev = inputsEmbeds.Device;
+        var dtype = inputsEmbeds.DType;
+        positionIds ??= Tensor.Arange(past, past + l, device: dev).Unsqueeze(0).Expand(b, l);
+        var (cos, sin) = _rotary.Forward(positionIds, dtype);
+        var mask = CausalMask(b, l, past, attentionMask, dtype, dev);
+        var x = inputsEmbeds;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            x = layers[i].Forward(x, cos, sin, mask, cache, i, eager);
+            if (layerOutputs != null) layerOutputs.Add(x.Alias().MoveToOuterScope());
+        }
+        return norm.Forward(x).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// Additive mask (B, 1, L, past+L): 0 where key ≤ query position and the key is a real token, else the dtype's
+    /// most negative finite value (Hugging Face's eager mask; a fully masked row gets uniform weights).
+    /// </summary>
+    public static Tensor CausalMask(long b, long l, long past, Tensor? attentionMask, DType dtype, Device dev)
+    {
+        using var scope = TensorScope.Open();
+        long total = past + l;
+        var q = Tensor.Arange(past, total, device: dev).Unsqueeze(1);         // (L, 1)
+        var k = Tensor.Arange(0, total, device: dev).Unsqueeze(0);            // (1, past+L)
+        var blocked = k.Gt(q).Unsqueeze(0).Unsqueeze(0);                      // (1, 1, L, past+L)
+        if (attentionMask != null)
+            blocked = blocked.LogicalOr(attentionMask.Eq(0).Unsqueeze(1).Unsqueeze(1));
+        double min = dtype switch { DType.BFloat16 => -3.3895313892515355e38, DType.Float16 => -65504.0, DType.Float64 => double.MinValue, _ => float.MinValue };
+        return Tensor.Zeros([1], dtype, dev).MaskedFill(blocked, min).Expand(b, 1, l, total).MoveToOuterScope();
+    }
+}
+
+/// <summary>What <see cref="Qwen2ForCausalLM.Forward"/> returns; dispose it (or its scope) when done.</summary>
+public sealed record Qwen2Output(Tensor Hidden, Tensor? Logits, Tensor? Loss, IReadOnlyList<Tensor> LayerOutputs);
+
+/// <summary>
+/// Qwen2 with its language-modelling head. <c>lm_head</c> is <c>model.embed_tokens</c> when
+/// <c>tie_word_embeddings</c> is true (a stored <c>lm_head.weight</c> is then ignored, as Hugging Face does).
+/// </summary>
+public sealed class Qwen2ForCausalLM : Module
+{
+    public readonly Qwen2Model model;
+    public readonly Linear? lm_head;
+
+    public Qwen2Config Config { get; }
+
+    /// <summary>Attention as Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
+    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+
+    public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o)
+    {
+        Config = c;
+        model = Child("model", new Qwen2Model(c, o));
+        if (!c.TieWordEmbeddings) lm_head = Child("lm_head", new Linear(c.HiddenSize, c.VocabSize, false, o));
+    }
+
+    /// <summary>Loads a Hugging Face directory (config.json + safetensors, single or sharded, F32/BF16/F16) onto a device.</summary>
+    public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null)
+    {
+        var o = options ?? TensorOptions.CpuFloat32;
+        var cfg = Qwen2Config.Load(dir);
+        var m = new Qwen2ForCausalLM(cfg, o);
+        try
+        {
+            using var ck = Checkpoint.Open(dir);
+            m.Load(ck);
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+        m.Freeze();
+        return m;
+    }
+
+    /// <summary>Token embeddings of ids (B, L) → (B, L, H).</summary>
+    public Tensor Embed(Tensor ids) => model.embed_tokens.Forward(ids);
+
+    /// <summary>Logits of hidden states (…, H) → (…, vocab).</summary>
+    public Tensor Logits(Tensor hidden) => lm_head != null ? lm_head.Forward(hidden) : F.Linear(hidden, model.embed_tokens.weight);
+
+    /// <summary>
+    /// Forward from ids or embeddings. With <paramref name="labels"/> (B, L; −100 = ignore) the loss is the shifted
+    /// cross-entropy averaged over all counted tokens of the batch (computed in float32). Logits are returned when
+    /// <paramref name="returnLogits"/>; for training, pass false: only the counted positions are projected.
+    /// </summary>
+    public Qwen2Output Forward(Tensor? inputIds = null, Tensor? inputsEmbeds = null, Tensor? attentionMask = null,
+        Tensor? positionIds = null, Tensor? labels = null, Qwen2KVCache? cache = null, bool returnLogits = true, bool returnLayers = false)
+    {
+        using var scope = TensorScope.Open();
+        if ((inputIds == null) == (inputsEmbeds == null)) throw new ArgumentException("Pass exactly one of inputIds and inputsEmbeds.");
+        var x = inputsEmbeds ?? Embed(inputIds!);
+        var layersOut = returnLayers ? new List<Tensor>() : null;
+        var hidden = model.Forward(x, attentionMask, positionIds, cache, EagerAttention, layersOut);
+        var logits = returnLogits ? Logits(hidden) : null;
+        Tensor? loss = labels != null ? ShiftedLoss(hidden, logits, labels) : null;
+        layersOut?.ForEach(t => t.MoveToOuterScope());
+        return new Qwen2Output(hidden.MoveToOuterScope(), logits?.MoveToOuterScope(), loss?.MoveToOuterScope(), layersOut ?? []);
+    }
+
+    private Tensor ShiftedLoss(Tensor hidden, Tensor? logits, Tensor labels)
+    {
+        long l = hidden.Size(1);
+        var target = labels.Narrow(1, 1, l - 1).Reshape(-1);
+        if (logits != null)
+        {
+            var flat = logits.Narrow(1, 0, l - 1).Reshape(-1, logits.Size(-1)).To(DType.Float32);
+            return F.CrossEntropy(flat, target);
+        }
+        // Only positions whose next token counts are projected onto the vocabulary: same loss, far less memory.
+        var h = hidden.Narrow(1, 0, l - 1).Reshape(-1, hidden.Size(-1));
+        var counted = target.ToLongArray().Select((t, i) => (t, i)).Where(p => p.t != -100).Select(p => (long)p.i).ToArray();
+        var keep = Tensor.From<long>(counted, [counted.Length], hidden.Device);
+        return F.CrossEntropy(Logits(h.IndexSelect(0, keep)).To(DType.Float32), target.IndexSelect(0, keep));
+    }
+}
