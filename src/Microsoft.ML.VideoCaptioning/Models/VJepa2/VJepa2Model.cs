@@ -1,0 +1,327 @@
+using Microsoft.ML.VideoCaptioning.Engine;
+
+namespace Microsoft.ML.VideoCaptioning.Models.VJepa2;
+
+// V-JEPA 2 video encoder (Hugging Face VJEPA2Model.get_vision_features, eager attention), read top-down:
+// config → tubelet embedding → 3-D RoPE → attention → MLP → pre-norm layer → encoder → model.
+// Module and field names are the checkpoint keys (encoder.*); the predictor in the file is not used. Spec: ARCHITECTURE.md §1.
+
+/// <summary>The fields of a V-JEPA 2 <c>config.json</c> that the encoder uses.</summary>
+public sealed record VJepa2Config(int HiddenSize, int NumHiddenLayers, int NumAttentionHeads, double MlpRatio, int PatchSize,
+    int TubeletSize, int CropSize, int InChans, double LayerNormEps, bool QkvBias)
+{
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>fc1 width: int(hidden · mlp_ratio).</summary>
+    public int MlpDim => (int)(HiddenSize * MlpRatio);
+
+    /// <summary>RoPE grid side: crop_size / patch_size (positions come from this grid, not from the input).</summary>
+    public int GridSize => CropSize / PatchSize;
+
+    /// <summary>Reads and validates <c>config.json</c>; refuses V-JEPA 2.1 switches that change the features.</summary>
+    public static VJepa2Config Load(string dir)
+    {
+        var c = ConfigJson.Load(dir);
+        var type = c.String("model_type");
+        if (type != null && type != "vjepa2") throw c.Error($"model_type is \"{type}\"; this loader reads V-JEPA 2 models (model_type \"vjepa2\").");
+        if (c.String("hidden_act") is { } act && act != "gelu") throw c.Error($"hidden_act \"{act}\" is not supported (V-JEPA 2 uses exact gelu).");
+        foreach (var flag in new[] { "use_rope_interleave", "use_modality_embeddings", "interpolate_rope", "use_context_projection", "use_image_patch_embedder" })
+            if (c.Bool(flag, false)) throw c.Error($"{flag}=true (a V-JEPA 2.1 option) is not supported: the features would differ from V-JEPA 2.");
+        if (c.Has("hierarchical_layers") && c.String("hierarchical_layers") is { } h && h != "[]" && h != "null")
+            throw c.Error("hierarchical_layers is set (V-JEPA 2.1): get_vision_features would return a different tensor; not supported.");
+        var cfg = new VJepa2Config(
+            c.PositiveInt("hidden_size"), c.PositiveInt("num_hidden_layers"), c.PositiveInt("num_attention_heads"),
+            c.Double("mlp_ratio", 4.0), c.Int("patch_size", 16), c.Int("tubelet_size", 2),
+            c.Has("crop_size") ? c.PositiveInt("crop_size") : c.Int("image_size", 256), c.Int("in_chans", 3),
+            c.Double("layer_norm_eps", 1e-6), c.Bool("qkv_bias", true));
+        if (cfg.HiddenSize % cfg.NumAttentionHeads != 0) throw c.Error("hidden_size must be divisible by num_attention_heads.");
+        if (cfg.CropSize % cfg.PatchSize != 0) throw c.Error("crop_size must be a multiple of patch_size.");
+        return cfg;
+    }
+}
+
+/// <summary>Conv3d with kernel = stride = (tubelet, patch, patch): each 2×16×16 RGB cube becomes one token.</summary>
+public sealed class Conv3dPatch : Module
+{
+    public readonly Tensor weight, bias;
+    private readonly int _t, _p;
+
+    public Conv3dPatch(VJepa2Config c, TensorOptions o)
+    {
+        _t = c.TubeletSize;
+        _p = c.PatchSize;
+        weight = Parameter("weight", Tensor.Empty([c.HiddenSize, c.InChans, _t, _p, _p], o.DType, o.Device));
+        bias = Parameter("bias", Tensor.Empty([c.HiddenSize], o.DType, o.Device));
+    }
+
+    /// <summary>
+    /// On the CPU a half-precision conv3d accumulates in that type (measured: 10 % error in bf16 with 1.13), so it runs in
+    /// float32 there and the result is cast back; CUDA kernels accumulate in float32 already.
+    /// </summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (x.Device.IsCuda || x.DType is DType.Float32 or DType.Float64) return F.Conv3d(x, weight, bias, (_t, _p, _p));
+        using var scope = TensorScope.Open();
+        return F.Conv3d(x.To(DType.Float32), weight.To(DType.Float32), bias.To(DType.Float32), (_t, _p, _p)).To(x.DType).MoveToOuterScope();
+    }
+}
+
+/// <summary><c>encoder.embeddings.patch_embeddings</c>: (B, C, T, H, W) → tokens (B, N, hidden), N = T/2 · H/16 · W/16.</summary>
+public sealed class VJepa2PatchEmbeddings : Module
+{
+    public readonly Conv3dPatch proj;
+
+    public VJepa2PatchEmbeddings(VJepa2Config c, TensorOptions o) => proj = Child("proj", new Conv3dPatch(c, o));
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = TensorScope.Open();
+        var y = proj.Forward(x);                                           // (B, D, T', H', W')
+        return y.Reshape(y.Size(0), y.Size(1), -1).Transpose(1, 2).MoveToOuterScope();   // token n = t·H'W' + h·W' + w
+    }
+}
+
+/// <summary><c>encoder.embeddings</c> (no position embedding: V-JEPA 2 uses RoPE only).</summary>
+public sealed class VJepa2Embeddings : Module
+{
+    public readonly VJepa2PatchEmbeddings patch_embeddings;
+    private readonly int _tubelet;
+
+    public VJepa2Embeddings(VJepa2Config c, TensorOptions o)
+    {
+        _tubelet = c.TubeletSize;
+        patch_embeddings = Child("patch_embeddings", new VJepa2PatchEmbeddings(c, o));
+    }
+
+    /// <summary>pixel_values_videos (B, T, C, H, W) → tokens. T &lt; tubelet repeats the frames; an odd T drops the last one.</summary>
+    public Tensor Forward(Tensor pixelValuesVideos)
+    {
+        using var scope = TensorScope.Open();
+        var x = pixelValuesVideos.Permute(0, 2, 1, 3, 4).To(patch_embeddings.proj.weight.DType);
+        if (x.Size(2) < _tubelet) x = x.Repeat(1, 1, _tubelet, 1, 1);
+        return patch_embeddings.Forward(x).MoveToOuterScope();
+    }
+}
+
+/// <summary>
+/// V-JEPA 2's 3-D rotary embedding, reproduced literally. Head dims are split in segments of s = 2⌊⌊d/3⌋/2⌋ rotated
+/// with the token's frame, row and column; the d − 3s leftover dims are not rotated. Within a segment the angle table is
+/// TILED ([a_0..a_(m−1), a_0..a_(m−1)], a_k = p/10000^(k/m), m = s/2) while partners are INTERLEAVED
+/// (x̃_2i = −x_2i+1, x̃_2i+1 = x_2i): out = x·cos θ + x̃·sin θ.
+/// </summary>
+public sealed class VJepa2Rope3D : IDisposable
+{
+    private readonly int _headDim, _grid;
+    private readonly Dictionary<(long N, Device Dev, DType T), (Tensor Cos, Tensor Sin)> _tables = new();
+    private readonly object _lock = new();
+
+    public VJepa2Rope3D(int headDim, int gridSize)
+    {
+        _headDim = headDim;
+        _grid = gridSize;
+    }
+
+    /// <summary>cos/sin tables (N, head_dim) for N tokens, built once per length, device and type.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(long n, Device dev, DType dtype)
+    {
+        lock (_lock)
+        {
+            if (_tables.TryGetValue((n, dev, dtype), out var t)) return t;
+            int d = _headDim, s = 2 * (d / 3 / 2), m = s / 2, g2 = _grid * _grid;
+            var cos = new float[n * d];
+            var sin = new float[n * d];
+            var omega = Enumerable.Range(0, m).Select(k => (float)(1.0 / Math.Pow(10000, (float)k / m))).ToArray();
+            for (long i = 0; i < n; i++)
+            {
+                long tt = i / g2, hh = (i - tt * g2) / _grid, ww = i - tt * g2 - hh * _grid;
+                long[] pos = [tt, hh, ww];
+                for (int j = 0; j < d; j++)
+                {
+                    int seg = j / s;
+                    if (seg >= 3) { cos[i * d + j] = 1; continue; }
+                    float angle = pos[seg] * omega[(j - seg * s) % m];
+                    cos[i * d + j] = (float)Math.Cos(angle);
+                    sin[i * d + j] = (float)Math.Sin(angle);
+                }
+            }
+            using var scope = TensorScope.Open();
+            var c = Tensor.From<float>(cos, [n, d], dev).To(dtype).DetachFromScope();
+            var sn = Tensor.From<float>(sin, [n, d], dev).To(dtype).DetachFromScope();
+            _tables[(n, dev, dtype)] = (c, sn);
+            return (c, sn);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (c, s) in _tables.Values)
+        {
+            c.Dispose();
+            s.Dispose();
+        }
+        _tables.Clear();
+    }
+
+    /// <summary>Rotates x (B, H, N, head_dim).</summary>
+    public Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = TensorScope.Open();
+        var pairs = x.Reshape(x.Size(0), x.Size(1), x.Size(2), _headDim / 2, 2);
+        var partner = Tensor.Stack([-pairs.Select(-1, 1), pairs.Select(-1, 0)], -1).Reshape(x.Shape);
+        return (x * cos + partner * sin).MoveToOuterScope();
+    }
+}
+
+/// <summary><c>attention</c>: query/key/value/proj with biases; RoPE on q and k; unmasked softmax attention.</summary>
+public sealed class VJepa2Attention : Module
+{
+    public readonly Linear query, key, value, proj;
+    private readonly int _heads, _headDim;
+
+    public VJepa2Attention(VJepa2Config c, TensorOptions o)
+    {
+        _heads = c.NumAttentionHeads;
+        _headDim = c.HeadDim;
+        query = Child("query", new Linear(c.HiddenSize, c.HiddenSize, c.QkvBias, o));
+        key = Child("key", new Linear(c.HiddenSize, c.HiddenSize, c.QkvBias, o));
+        value = Child("value", new Linear(c.HiddenSize, c.HiddenSize, c.QkvBias, o));
+        proj = Child("proj", new Linear(c.HiddenSize, c.HiddenSize, true, o));
+    }
+
+    public Tensor Forward(Tensor x, VJepa2Rope3D rope, Tensor cos, Tensor sin, bool eager)
+    {
+        using var scope = TensorScope.Open();
+        long b = x.Size(0), n = x.Size(1);
+        Tensor Heads(Linear l) => l.Forward(x).Reshape(b, n, _heads, _headDim).Transpose(1, 2);
+        var q = rope.Apply(Heads(query), cos, sin);
+        var k = rope.Apply(Heads(key), cos, sin);
+        var v = Heads(value);
+        double scale = 1.0 / Math.Sqrt(_headDim);
+        var o = eager ? F.EagerAttention(q, k, v, null, scale) : F.ScaledDotProductAttention(q, k, v, null, scale: scale);
+        return proj.Forward(o.Transpose(1, 2).Reshape(b, n, -1)).MoveToOuterScope();
+    }
+}
+
+/// <summary><c>mlp</c>: fc2(GELU(fc1(x))) with exact GELU.</summary>
+public sealed class VJepa2MLP : Module
+{
+    public readonly Linear fc1, fc2;
+
+    public VJepa2MLP(VJepa2Config c, TensorOptions o)
+    {
+        fc1 = Child("fc1", new Linear(c.HiddenSize, c.MlpDim, true, o));
+        fc2 = Child("fc2", new Linear(c.MlpDim, c.HiddenSize, true, o));
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = TensorScope.Open();
+        return fc2.Forward(fc1.Forward(x).Gelu()).MoveToOuterScope();
+    }
+}
+
+/// <summary><c>encoder.layer.{i}</c>: pre-norm block x + attn(norm1(x)), x + mlp(norm2(x)).</summary>
+public sealed class VJepa2Layer : Module
+{
+    public readonly LayerNorm norm1, norm2;
+    public readonly VJepa2Attention attention;
+    public readonly VJepa2MLP mlp;
+
+    public VJepa2Layer(VJepa2Config c, TensorOptions o)
+    {
+        norm1 = Child("norm1", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
+        attention = Child("attention", new VJepa2Attention(c, o));
+        norm2 = Child("norm2", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
+        mlp = Child("mlp", new VJepa2MLP(c, o));
+    }
+
+    public Tensor Forward(Tensor x, VJepa2Rope3D rope, Tensor cos, Tensor sin, bool eager)
+    {
+        using var scope = TensorScope.Open();
+        x = x + attention.Forward(norm1.Forward(x), rope, cos, sin, eager);
+        x = x + mlp.Forward(norm2.Forward(x));
+        return x.MoveToOuterScope();
+    }
+}
+
+/// <summary><c>encoder</c>: embeddings, layers, final layernorm.</summary>
+public sealed class VJepa2Encoder : Module
+{
+    public readonly VJepa2Embeddings embeddings;
+    public readonly VJepa2Layer[] layer;
+    public readonly LayerNorm layernorm;
+
+    public VJepa2Encoder(VJepa2Config c, TensorOptions o)
+    {
+        embeddings = Child("embeddings", new VJepa2Embeddings(c, o));
+        layer = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layer.{i}", new VJepa2Layer(c, o))).ToArray();
+        layernorm = Child("layernorm", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
+    }
+}
+
+/// <summary>
+/// The frozen V-JEPA 2 video encoder: <see cref="GetVisionFeatures"/> maps pixel_values_videos (B, T, 3, crop, crop),
+/// normalised as in <c>VideoPreprocessor</c>, to (B, T/2 · (crop/16)², hidden) features, e.g. (B, 4096, 1024) for 32 frames
+/// with ViT-L.
+/// </summary>
+public sealed class VJepa2Model : Module
+{
+    public readonly VJepa2Encoder encoder;
+    private readonly VJepa2Rope3D _rope;
+
+    public VJepa2Config Config { get; }
+
+    /// <summary>Device and compute type of the weights.</summary>
+    public TensorOptions Options { get; }
+
+    /// <summary>Attention as Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
+    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+
+    public VJepa2Model(VJepa2Config c, TensorOptions o)
+    {
+        Config = c;
+        Options = o;
+        encoder = Child("encoder", new VJepa2Encoder(c, o));
+        _rope = new VJepa2Rope3D(c.HeadDim, c.GridSize);
+    }
+
+    /// <summary>Loads a Hugging Face directory (config.json + safetensors; F32/BF16/F16 storage) in the given compute type.</summary>
+    public static VJepa2Model FromPretrained(string dir, TensorOptions? options = null)
+    {
+        var o = options ?? TensorOptions.CpuFloat32;
+        var m = new VJepa2Model(VJepa2Config.Load(dir), o);
+        try
+        {
+            using var ck = Checkpoint.Open(dir);
+            m.Load(ck);
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+        m.Freeze();
+        return m;
+    }
+
+    /// <summary>Encoder output after the final layernorm; <paramref name="layerOutputs"/> receives the embeddings and each layer's output.</summary>
+    public Tensor GetVisionFeatures(Tensor pixelValuesVideos, List<Tensor>? layerOutputs = null)
+    {
+        using var scope = TensorScope.Open();
+        var x = encoder.embeddings.Forward(pixelValuesVideos.To(Options.Device));
+        layerOutputs?.Add(x.Alias().MoveToOuterScope());
+        var (cos, sin) = _rope.Tables(x.Size(1), x.Device, x.DType);
+        foreach (var l in encoder.layer)
+        {
+            x = l.Forward(x, _rope, cos, sin, EagerAttention);
+            layerOutputs?.Add(x.Alias().MoveToOuterScope());
+        }
+        return encoder.layernorm.Forward(x).MoveToOuterScope();
+    }
+
+    public override void Dispose()
+    {
+        _rope.Dispose();
+        base.Dispose();
+    }
+}
