@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Microsoft.ML.VideoCaptioning.Cli.Commands;
+
+namespace Microsoft.ML.VideoCaptioning.Cli;
+
+/// <summary>
+/// vidcap: featurize, train, evaluate, caption, synth, demo, bench. Exit codes: 0 ok, 1 failure, 2 bad input.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("vidcap — video captioning with V-JEPA 2, a Q-Former and Qwen2 (Microsoft.ML.VideoCaptioning)");
+        root.Subcommands.Add(BenchCommand.Create());
+        return CliRunner.Run(root, args);
+    }
+}
