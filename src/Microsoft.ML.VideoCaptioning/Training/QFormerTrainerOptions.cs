@@ -1,0 +1,83 @@
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
+using Microsoft.ML.VideoCaptioning.Models.Qwen2;
+
+namespace Microsoft.ML.VideoCaptioning.Training;
+
+/// <summary>Learning-rate shape over the optimizer steps.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>Constant after the warm-up (the seed uses no schedule and no warm-up).</summary>
+    Constant,
+    /// <summary>Cosine decay from the peak to <see cref="QFormerTrainerOptions.MinLearningRateRatio"/> × peak after the warm-up.</summary>
+    Cosine,
+}
+
+/// <summary>
+/// Settings of <see cref="QFormerCaptionTrainer"/>. Defaults are the seed project's recipe: AdamW lr 5e-5, weight decay
+/// 0.03, batch 8 × accumulation 16, prompt "a video showing:", except that padding is masked out of the labels by default
+/// (set <see cref="MaskPaddingInLabels"/> = false for the seed's behaviour).
+/// </summary>
+public sealed record QFormerTrainerOptions
+{
+    /// <summary>Text between the visual prefix and the caption.</summary>
+    public string Prompt { get; init; } = "a video showing:";
+    /// <summary>Label −100 on caption padding (true), or train on it like the seed (false).</summary>
+    public bool MaskPaddingInLabels { get; init; } = true;
+    /// <summary>Captions are truncated to this many tokens (eos included).</summary>
+    public int MaxCaptionTokens { get; init; } = 64;
+
+    /// <summary>Q-Former shape; <c>Dim</c> and <c>VisualDim</c> are taken from the language model and the features.</summary>
+    public QFormerConfig QFormer { get; init; } = new();
+
+    public double LearningRate { get; init; } = 5e-5;
+    public double WeightDecay { get; init; } = 0.03;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double AdamEpsilon { get; init; } = 1e-8;
+    /// <summary>Examples per forward/backward pass.</summary>
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Passes per optimizer step (effective batch = BatchSize × this); the loss is divided by it.</summary>
+    public int GradientAccumulationSteps { get; init; } = 16;
+    public int Epochs { get; init; } = 100;
+    /// <summary>Linear warm-up from 0 over this many optimizer steps.</summary>
+    public int WarmupSteps { get; init; }
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    public double MinLearningRateRatio { get; init; }
+    /// <summary>Clip the global gradient norm to this value (null = no clipping, as the seed).</summary>
+    public double? MaxGradNorm { get; init; }
+    /// <summary>Seeds initialisation, dropout, shuffling and paraphrase choice: a run is reproducible on the CPU.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Decoding used for validation captions (and kept with the model for prediction).</summary>
+    public GenerationOptions Generation { get; init; } = new() { MaxNewTokens = 30 };
+    /// <summary>Metric that picks the best epoch: "loss" (lower is better) or a coco name (CIDEr, Bleu_4, METEOR, ROUGE_L).</summary>
+    public string SelectionMetric { get; init; } = "CIDEr";
+    /// <summary>Stop when the selection metric has not improved for this many epochs (null = never).</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary>Limit the validation captions generated per epoch (null = all validation examples).</summary>
+    public int? MaxValidationCaptions { get; init; }
+
+    /// <summary>Where checkpoints, the best model and the JSONL log go (null = keep nothing on disk).</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Also checkpoint every N optimizer steps (0 = only at the end of each epoch).</summary>
+    public int CheckpointEverySteps { get; init; }
+    /// <summary>Continue from <c>checkpoint.safetensors</c> in the checkpoint directory when it exists.</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Device for the Q-Former and the language model ("auto" picks CUDA when present).</summary>
+    public Device Device { get; init; } = Device.Cpu;
+    /// <summary>Compute type of the frozen language model: null = bfloat16 on CUDA, float32 on the CPU.</summary>
+    public DType? LanguageModelDType { get; init; }
+
+    internal void Validate()
+    {
+        if (BatchSize < 1 || GradientAccumulationSteps < 1 || Epochs < 1) throw new ArgumentException("BatchSize, GradientAccumulationSteps and Epochs must be at least 1.");
+        if (LearningRate <= 0 || WeightDecay < 0) throw new ArgumentException("LearningRate must be positive and WeightDecay non-negative.");
+        if (MaxCaptionTokens < 2) throw new ArgumentException("MaxCaptionTokens must be at least 2.");
+        if (MaxGradNorm is <= 0) throw new ArgumentException("MaxGradNorm must be positive.");
+        if (EarlyStoppingPatience is < 1) throw new ArgumentException("EarlyStoppingPatience must be at least 1.");
+        if (SelectionMetric is not ("loss" or "CIDEr" or "Bleu_1" or "Bleu_2" or "Bleu_3" or "Bleu_4" or "METEOR" or "ROUGE_L"))
+            throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not one of loss, CIDEr, Bleu_1..Bleu_4, METEOR, ROUGE_L.");
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.ML.VideoCaptioning.Engine;
+
+namespace Microsoft.ML.VideoCaptioning.Training;
+
+/// <summary>
+/// One training or validation example: an id, one or more reference captions (paraphrases; training draws one per epoch)
+/// and a loader of its visual features (N, visual_dim), e.g. from the feature cache. The loader is called once per use,
+/// so features never need to be held in memory all at once.
+/// </summary>
+public sealed record CaptionExample(string Id, IReadOnlyList<string> Captions, Func<Tensor> LoadFeatures);
+
+/// <summary>What the trainer reports while it runs.</summary>
+public sealed record TrainingProgress(
+    string Phase, int Epoch, int Epochs, long Step, long TotalSteps, double? Loss, double SamplesPerSecond, TimeSpan? Eta,
+    IReadOnlyDictionary<string, double>? Metrics = null);
+
+/// <summary>One epoch's summary.</summary>
+public sealed record EpochSummary(int Epoch, double TrainLoss, double? ValidationLoss, IReadOnlyDictionary<string, double>? Metrics, bool IsBest);
+
+/// <summary>The outcome of <see cref="QFormerCaptionTrainer.Train"/>.</summary>
+public sealed record TrainingResult(Models.QFormer.QFormer QFormer, IReadOnlyList<EpochSummary> Epochs, int BestEpoch, bool StoppedEarly, bool Cancelled);
