@@ -19,8 +19,8 @@ public sealed class Qwen2Tokenizer
     private readonly bool _normalizeNfc;
     private readonly AddedTokenMatcher _rawAddedTokens;
     private readonly AddedTokenMatcher _normalizedAddedTokens;
-    private readonly Dictionary<int, AddedToken> _addedById;
     private readonly Dictionary<string, int> _addedByContent;
+    private readonly HashSet<int> _specialIds;
     private readonly Dictionary<string, int> _vocab;
     private readonly string?[] _idToToken;
     private readonly byte[] _tokenBytes;
@@ -42,18 +42,15 @@ public sealed class Qwen2Tokenizer
         PreTokenizerPattern = definition.Pattern;
         _normalizeNfc = definition.NormalizeNfc;
 
-        _addedById = new Dictionary<int, AddedToken>();
         var addedByContent = new Dictionary<string, AddedToken>(StringComparer.Ordinal);
         foreach (AddedToken token in definition.AddedTokens)
-        {
-            _addedById[token.Id] = token;
             addedByContent[token.Content] = token;
-        }
         _addedByContent = addedByContent.ToDictionary(p => p.Key, p => p.Value.Id, StringComparer.Ordinal);
+        _specialIds = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         _rawAddedTokens = new AddedTokenMatcher(addedByContent.Values.Where(t => !t.Normalized));
         _normalizedAddedTokens = new AddedTokenMatcher(addedByContent.Values.Where(t => t.Normalized));
 
-        (_idToToken, _tokenBytes, _tokenByteOffsets) = BuildTokenTables(_vocab);
+        (_idToToken, _tokenBytes, _tokenByteOffsets) = BuildTokenTables(_vocab, definition.AddedTokens);
         VocabSize = _vocab.Count + _addedByContent.Keys.Count(content => !_vocab.ContainsKey(content));
         ModelMaxLength = definition.ModelMaxLength;
         EndOfTextId = TokenToId(EndOfTextToken)
@@ -137,47 +134,38 @@ public sealed class Qwen2Tokenizer
     }
 
     /// <summary>
-    /// Decodes token ids to text like Hugging Face <c>decode</c> with the ByteLevel decoder: the bytes of the regular
-    /// tokens between two added tokens are UTF-8 decoded together (invalid sequences become U+FFFD); added tokens
-    /// are written as their text, special ones only when <paramref name="skipSpecialTokens"/> is false. Ids that are
-    /// no token are dropped.
+    /// Decodes token ids to text like Hugging Face <c>decode</c> with the ByteLevel decoder: every token, added
+    /// tokens included, stands for bytes (its characters mapped back through the byte alphabet, or its UTF-8 form
+    /// when a character is not in the alphabet); the bytes of all tokens are UTF-8 decoded together, invalid
+    /// sequences becoming U+FFFD. Special tokens are dropped when <paramref name="skipSpecialTokens"/> is set, and
+    /// ids that are no token are always dropped.
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
     {
-        var text = new StringBuilder();
-        byte[] pending = ArrayPool<byte>.Shared.Rent(Math.Max(64, 4 * ids.Length));
-        int pendingLength = 0;
+        int length = 0;
+        foreach (int id in ids)
+        {
+            if (Includes(id, skipSpecialTokens))
+                length += _tokenByteOffsets[id + 1] - _tokenByteOffsets[id];
+        }
+
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(length);
         try
         {
+            int position = 0;
             foreach (int id in ids)
             {
-                if (_addedById.TryGetValue(id, out AddedToken added))
-                {
-                    if (skipSpecialTokens && added.Special)
-                        continue;
-                    text.Append(Encoding.UTF8.GetString(pending, 0, pendingLength));
-                    pendingLength = 0;
-                    text.Append(added.Content);
-                }
-                else if ((uint)id < (uint)_idToToken.Length)
-                {
-                    ReadOnlySpan<byte> bytes = _tokenBytes.AsSpan(_tokenByteOffsets[id], _tokenByteOffsets[id + 1] - _tokenByteOffsets[id]);
-                    if (pendingLength + bytes.Length > pending.Length)
-                    {
-                        byte[] larger = ArrayPool<byte>.Shared.Rent(2 * (pendingLength + bytes.Length));
-                        pending.AsSpan(0, pendingLength).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(pending);
-                        pending = larger;
-                    }
-                    bytes.CopyTo(pending.AsSpan(pendingLength));
-                    pendingLength += bytes.Length;
-                }
+                if (!Includes(id, skipSpecialTokens))
+                    continue;
+                ReadOnlySpan<byte> token = _tokenBytes.AsSpan(_tokenByteOffsets[id], _tokenByteOffsets[id + 1] - _tokenByteOffsets[id]);
+                token.CopyTo(bytes.AsSpan(position));
+                position += token.Length;
             }
-            return text.Append(Encoding.UTF8.GetString(pending, 0, pendingLength)).ToString();
+            return Encoding.UTF8.GetString(bytes, 0, length);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(pending);
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
@@ -229,15 +217,10 @@ public sealed class Qwen2Tokenizer
     }
 
     /// <summary>The token of an id in vocabulary spelling (an added token's text for added ids); null when the id has no token.</summary>
-    public string? IdToToken(int id)
-    {
-        if (_addedById.TryGetValue(id, out AddedToken added))
-            return added.Content;
-        return (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
-    }
+    public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <summary>Whether <paramref name="id"/> is a special token (dropped by <c>Decode(ids, skipSpecialTokens: true)</c>).</summary>
-    public bool IsSpecialToken(int id) => _addedById.TryGetValue(id, out AddedToken added) && added.Special;
+    public bool IsSpecialToken(int id) => _specialIds.Contains(id);
 
     /// <summary>
     /// Encodes <paramref name="text"/>, emitting the added tokens that <paramref name="matcher"/> finds and encoding
@@ -295,13 +278,21 @@ public sealed class Qwen2Tokenizer
         return chars == null ? text : new string(chars);
     }
 
-    /// <summary>Id → token, and the bytes of every token laid end to end (token i = offsets[i]..offsets[i + 1]).</summary>
-    private static (string?[] IdToToken, byte[] Bytes, int[] Offsets) BuildTokenTables(Dictionary<string, int> vocab)
+    private bool Includes(int id, bool skipSpecialTokens)
+        => (uint)id < (uint)_idToToken.Length && _idToToken[id] != null && !(skipSpecialTokens && _specialIds.Contains(id));
+
+    /// <summary>
+    /// Id → token (an added token replaces a vocabulary token of the same id), and the bytes of every token laid
+    /// end to end: token i is bytes[offsets[i]..offsets[i + 1]].
+    /// </summary>
+    private static (string?[] IdToToken, byte[] Bytes, int[] Offsets) BuildTokenTables(Dictionary<string, int> vocab, IReadOnlyList<AddedToken> addedTokens)
     {
-        int count = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+        int count = vocab.Values.Concat(addedTokens.Select(t => t.Id)).DefaultIfEmpty(-1).Max() + 1;
         var idToToken = new string?[count];
         foreach ((string token, int id) in vocab)
             idToToken[id] = token;
+        foreach (AddedToken token in addedTokens)
+            idToToken[token.Id] = token.Content;
 
         // A token's byte-level decoding is never longer than its UTF-8 form.
         var bytes = new byte[idToToken.Sum(t => t == null ? 0 : Encoding.UTF8.GetByteCount(t))];
