@@ -18,10 +18,11 @@ internal sealed class BytePairEncoder
     public const int MaxCachedPieceLength = 64;
 
     private const int StackBytes = 256;
+    private const int StackSymbols = 32;
 
     private readonly Dictionary<long, (int Rank, int Id)> _merges;
     private readonly int[] _byteIds = new int[256];
-    private readonly IReadOnlyDictionary<string, int>? _wholeWordVocab;
+    private readonly Dictionary<string, int>? _wholeWordVocab;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private int _cacheCount;
@@ -31,7 +32,7 @@ internal sealed class BytePairEncoder
     /// <param name="ignoreMerges">Whether a piece that is itself a token is emitted whole (HF <c>ignore_merges</c>).</param>
     /// <param name="source">Named in error messages.</param>
     /// <exception cref="InvalidDataException">A byte has no token, or a merge uses or makes a token not in the vocabulary.</exception>
-    public BytePairEncoder(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool ignoreMerges, string source)
+    public BytePairEncoder(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, bool ignoreMerges, string source)
     {
         for (int b = 0; b < 256; b++)
         {
@@ -40,12 +41,18 @@ internal sealed class BytePairEncoder
         }
 
         _merges = new Dictionary<long, (int, int)>(merges.Count);
+        var vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> concatenation = stackalloc char[256];
         for (int rank = 0; rank < merges.Count; rank++)
         {
             (string left, string right) = merges[rank];
             if (!vocab.TryGetValue(left, out int leftId) || !vocab.TryGetValue(right, out int rightId))
                 throw new InvalidDataException($"{source}: merge {rank} ('{left}' '{right}') uses a token that is not in the vocabulary.");
-            if (!vocab.TryGetValue(string.Concat(left, right), out int id))
+            int length = left.Length + right.Length;
+            Span<char> merged = length <= concatenation.Length ? concatenation[..length] : new char[length];
+            left.CopyTo(merged);
+            right.CopyTo(merged[left.Length..]);
+            if (!vocabBySpan.TryGetValue(merged, out int id))
                 throw new InvalidDataException($"{source}: merge {rank} ('{left}' '{right}') makes '{left}{right}', which is not in the vocabulary.");
             _merges[PairKey(leftId, rightId)] = (rank, id);
         }
@@ -98,12 +105,12 @@ internal sealed class BytePairEncoder
             return [_byteIds[bytes[0]]];
 
         // Each merge pushes at most two candidates, so the queue never holds more than 3n entries.
-        Symbol[] symbolArray = ArrayPool<Symbol>.Shared.Rent(n);
-        Candidate[] heapArray = ArrayPool<Candidate>.Shared.Rent(3 * n);
+        Symbol[]? rentedSymbols = n > StackSymbols ? ArrayPool<Symbol>.Shared.Rent(n) : null;
+        Candidate[]? rentedQueue = n > StackSymbols ? ArrayPool<Candidate>.Shared.Rent(3 * n) : null;
         try
         {
-            Span<Symbol> symbols = symbolArray.AsSpan(0, n);
-            var queue = new CandidateQueue(heapArray);
+            Span<Symbol> symbols = (rentedSymbols ?? stackalloc Symbol[StackSymbols])[..n];
+            var queue = new CandidateQueue(rentedQueue ?? stackalloc Candidate[3 * StackSymbols]);
             for (int i = 0; i < n; i++)
                 symbols[i] = new Symbol(_byteIds[bytes[i]], i - 1, i + 1 < n ? i + 1 : -1);
             for (int i = 0; i + 1 < n; i++)
@@ -116,8 +123,11 @@ internal sealed class BytePairEncoder
                 if (current.Removed || current.Next < 0)
                     continue;
                 ref Symbol right = ref symbols[current.Next];
-                if (!_merges.TryGetValue(PairKey(current.Id, right.Id), out var merge) || merge.Id != top.NewId)
-                    continue; // stale: one side was merged since this entry was queued
+                // An entry is stale when a side was merged since it was queued; like HF, it still applies when the
+                // new pair happens to merge into the same token.
+                bool samePair = current.Id == top.LeftId && right.Id == top.RightId;
+                if (!samePair && (!_merges.TryGetValue(PairKey(current.Id, right.Id), out var merge) || merge.Id != top.NewId))
+                    continue;
 
                 current.Id = top.NewId;
                 right.Removed = true;
@@ -139,19 +149,26 @@ internal sealed class BytePairEncoder
         }
         finally
         {
-            ArrayPool<Symbol>.Shared.Return(symbolArray);
-            ArrayPool<Candidate>.Shared.Return(heapArray);
+            if (rentedSymbols != null)
+                ArrayPool<Symbol>.Shared.Return(rentedSymbols);
+            if (rentedQueue != null)
+                ArrayPool<Candidate>.Shared.Return(rentedQueue);
         }
     }
 
     private void PushPair(ref CandidateQueue queue, Span<Symbol> symbols, int position)
     {
-        Symbol left = symbols[position];
-        if (_merges.TryGetValue(PairKey(left.Id, symbols[left.Next].Id), out var merge))
-            queue.Push(new Candidate(merge.Rank, position, merge.Id));
+        int leftId = symbols[position].Id;
+        int rightId = symbols[symbols[position].Next].Id;
+        if (_merges.TryGetValue(PairKey(leftId, rightId), out var merge))
+            queue.Push(new Candidate(merge.Rank, position, leftId, rightId, merge.Id));
     }
 
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+    /// <summary>
+    /// A unique key for a pair of ids. The packed ids are multiplied by an odd constant (a bijection), because
+    /// <see cref="long.GetHashCode"/> (high ^ low half) would give many pairs the same hash.
+    /// </summary>
+    private static long PairKey(int left, int right) => (long)((((ulong)(uint)left << 32) | (uint)right) * 0x9E3779B97F4A7C15UL);
 
     /// <summary>A symbol of the word being merged; symbols form a linked list, merged-away ones are <see cref="Removed"/>.</summary>
     private struct Symbol(int id, int prev, int next)
@@ -162,8 +179,8 @@ internal sealed class BytePairEncoder
         public bool Removed;
     }
 
-    /// <summary>A possible merge of the symbol at <see cref="Position"/> with its right neighbour.</summary>
-    private readonly record struct Candidate(int Rank, int Position, int NewId)
+    /// <summary>A possible merge of the symbol at <see cref="Position"/> (then <see cref="LeftId"/>) with its right neighbour (then <see cref="RightId"/>).</summary>
+    private readonly record struct Candidate(int Rank, int Position, int LeftId, int RightId, int NewId)
     {
         public bool PrecedesOrEquals(Candidate other)
             => Rank < other.Rank || (Rank == other.Rank && Position <= other.Position);
