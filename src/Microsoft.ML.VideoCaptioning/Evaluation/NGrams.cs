@@ -1,0 +1,58 @@
+namespace Microsoft.ML.VideoCaptioning.Evaluation;
+
+/// <summary>An n-gram of word ids (n = 1..4); unused trailing slots hold -1.</summary>
+internal readonly record struct NGram(int W0, int W1, int W2, int W3)
+{
+    public int Order => W1 < 0 ? 1 : W2 < 0 ? 2 : W3 < 0 ? 3 : 4;
+}
+
+/// <summary>Word ids shared by all captions of one evaluation, so n-grams compare as integers.</summary>
+internal sealed class Vocabulary
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+    public int[] ToIds(string[] words)
+    {
+        var ids = new int[words.Length];
+        for (int i = 0; i < words.Length; i++)
+        {
+            if (!_ids.TryGetValue(words[i], out int id))
+            {
+                id = _ids.Count;
+                _ids.Add(words[i], id);
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+}
+
+/// <summary>N-gram counting as coco-caption's <c>precook</c>: orders 1..4, each in sentence order.</summary>
+internal static class NGrams
+{
+    public const int MaxOrder = 4;
+
+    /// <summary>Counts every n-gram once, in the order of first appearance (Python dict insertion order).</summary>
+    public static (NGram Gram, int Count)[] Count(int[] words)
+    {
+        var index = new Dictionary<NGram, int>();
+        var counts = new List<(NGram, int)>();
+        for (int k = 1; k <= MaxOrder; k++)
+        {
+            for (int i = 0; i + k <= words.Length; i++)
+            {
+                var gram = new NGram(words[i], k > 1 ? words[i + 1] : -1, k > 2 ? words[i + 2] : -1, k > 3 ? words[i + 3] : -1);
+                if (index.TryGetValue(gram, out int at))
+                {
+                    counts[at] = (gram, counts[at].Item2 + 1);
+                }
+                else
+                {
+                    index.Add(gram, counts.Count);
+                    counts.Add((gram, 1));
+                }
+            }
+        }
+        return counts.ToArray();
+    }
+}
