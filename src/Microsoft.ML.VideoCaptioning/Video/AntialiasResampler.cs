@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Microsoft.ML.VideoCaptioning.Video;
 
@@ -10,9 +11,9 @@ namespace Microsoft.ML.VideoCaptioning.Video;
 /// runs first into an intermediate image, then the vertical pass; an axis whose size does not change is not
 /// resampled at all. Only a rectangular region of the resized image is computed (the center crop), which gives
 /// exactly the same values as resizing everything and cropping afterwards, since every output pixel only
-/// depends on its own taps.
+/// depends on its own taps. Rows are processed in parallel when an image is large enough.
 /// </summary>
-internal static class AntialiasResampler
+internal static unsafe class AntialiasResampler
 {
     private const int Channels = 3;
 
@@ -29,7 +30,7 @@ internal static class AntialiasResampler
     /// <param name="source">Interleaved RGB, <paramref name="size"/>.Height × Width × 3.</param>
     /// <param name="size">Source height and width.</param>
     /// <param name="resized">Height and width of the (virtual) resized image.</param>
-    /// <param name="region">Region of the resized image to produce: first row, first column, rows, columns.</param>
+    /// <param name="region">Region of the resized image to produce.</param>
     /// <param name="destination">Receives the region, interleaved RGB (rows × columns × 3).</param>
     public static void ResizeRegion(byte[] source, (int Height, int Width) size, (int Height, int Width) resized, PixelRegion region, byte[] destination)
     {
@@ -38,15 +39,15 @@ internal static class AntialiasResampler
         var rows = vertical?.InputRange(region.Top, region.Height) ?? (region.Top, region.Top + region.Height);
         if (horizontal is null)
         {
-            var stage = new Stage<byte>(source, 0, size.Width * Channels, region.Left);
-            VerticalInt16(stage, vertical, region, destination);
+            VerticalInt16(new Stage<byte>(source, 0, size.Width * Channels, region.Left), vertical, region, destination);
             return;
         }
         int stride = region.Width * Channels;
         byte[] buffer = ArrayPool<byte>.Shared.Rent((rows.Item2 - rows.Item1) * stride);
         try
         {
-            HorizontalInt16(source, size.Width, horizontal, rows, region, buffer);
+            RunRows(rows.Item2 - rows.Item1, (long)stride * horizontal.Taps,
+                (first, last) => HorizontalInt16(source, size.Width, horizontal, rows.Item1, region, buffer, first, last));
             VerticalInt16(new Stage<byte>(buffer, rows.Item1, stride, 0), vertical, region, destination);
         }
         finally
@@ -76,7 +77,8 @@ internal static class AntialiasResampler
             }
             else
             {
-                HorizontalFloat(source, size.Width, horizontal, rows, region, buffer);
+                RunRows(rows.Item2 - rows.Item1, (long)stride * horizontal.Taps,
+                    (first, last) => HorizontalFloat(source, size.Width, horizontal, rows.Item1, region, buffer, first, last));
             }
             VerticalFloat(new Stage<float>(buffer, rows.Item1, stride, horizontal is null ? region.Left : 0), vertical, region, destination);
         }
@@ -84,36 +86,6 @@ internal static class AntialiasResampler
         {
             ArrayPool<float>.Shared.Return(buffer);
         }
-    }
-
-    private static void HorizontalInt16(byte[] source, int width, ResampleKernel kernel, (int Start, int End) rows, PixelRegion region, byte[] buffer)
-    {
-        int stride = region.Width * Channels;
-        RunRows(rows.End - rows.Start, (long)region.Width * kernel.Taps * Channels, (first, last) =>
-        {
-            short[] weights = kernel.Int16Weights;
-            int shift = kernel.Precision, half = 1 << (shift - 1);
-            for (int rr = first; rr < last; rr++)
-            {
-                int srcRow = (rows.Start + rr) * width * Channels;
-                for (int c = 0, dst = rr * stride; c < region.Width; c++, dst += Channels)
-                {
-                    int x = region.Left + c, count = kernel.Count[x], wRow = x * kernel.Taps;
-                    int p = srcRow + kernel.Start[x] * Channels;
-                    int r = half, g = half, b = half;
-                    for (int j = 0; j < count; j++, p += Channels)
-                    {
-                        int w = weights[wRow + j];
-                        r += source[p] * w;
-                        g += source[p + 1] * w;
-                        b += source[p + 2] * w;
-                    }
-                    buffer[dst] = ClampToByte(r >> shift);
-                    buffer[dst + 1] = ClampToByte(g >> shift);
-                    buffer[dst + 2] = ClampToByte(b >> shift);
-                }
-            }
-        });
     }
 
     private static void VerticalInt16(Stage<byte> stage, ResampleKernel? kernel, PixelRegion region, byte[] destination)
@@ -125,54 +97,7 @@ internal static class AntialiasResampler
                 Array.Copy(stage.Data, stage.Offset(region.Top + rr), destination, rr * outStride, outStride);
             return;
         }
-        RunRows(region.Height, (long)region.Width * kernel.Taps * Channels, (first, last) =>
-        {
-            short[] weights = kernel.Int16Weights;
-            int shift = kernel.Precision, half = 1 << (shift - 1);
-            byte[] data = stage.Data;
-            for (int rr = first; rr < last; rr++)
-            {
-                int y = region.Top + rr, count = kernel.Count[y], wRow = y * kernel.Taps;
-                int firstRow = stage.Offset(kernel.Start[y]);
-                for (int e = 0, dst = rr * outStride; e < outStride; e++)
-                {
-                    int acc = half;
-                    for (int j = 0, p = firstRow + e; j < count; j++, p += stage.Stride)
-                        acc += data[p] * weights[wRow + j];
-                    destination[dst + e] = ClampToByte(acc >> shift);
-                }
-            }
-        });
-    }
-
-    private static void HorizontalFloat<T>(T[] source, int width, ResampleKernel kernel, (int Start, int End) rows, PixelRegion region, float[] buffer)
-        where T : unmanaged, INumberBase<T>
-    {
-        int stride = region.Width * Channels;
-        RunRows(rows.End - rows.Start, (long)region.Width * kernel.Taps * Channels, (first, last) =>
-        {
-            float[] weights = kernel.FloatWeights;
-            for (int rr = first; rr < last; rr++)
-            {
-                int srcRow = (rows.Start + rr) * width * Channels;
-                for (int c = 0, dst = rr * stride; c < region.Width; c++, dst += Channels)
-                {
-                    int x = region.Left + c, count = kernel.Count[x], wRow = x * kernel.Taps;
-                    int p = srcRow + kernel.Start[x] * Channels;
-                    float r = 0f, g = 0f, b = 0f;
-                    for (int j = 0; j < count; j++, p += Channels)
-                    {
-                        float w = weights[wRow + j];
-                        r += float.CreateTruncating(source[p]) * w;
-                        g += float.CreateTruncating(source[p + 1]) * w;
-                        b += float.CreateTruncating(source[p + 2]) * w;
-                    }
-                    buffer[dst] = r;
-                    buffer[dst + 1] = g;
-                    buffer[dst + 2] = b;
-                }
-            }
-        });
+        RunRows(region.Height, (long)outStride * kernel.Taps, (first, last) => VerticalInt16(stage, kernel, region, destination, first, last));
     }
 
     private static void VerticalFloat(Stage<float> stage, ResampleKernel? kernel, PixelRegion region, float[] destination)
@@ -184,23 +109,128 @@ internal static class AntialiasResampler
                 Array.Copy(stage.Data, stage.Offset(region.Top + rr), destination, rr * outStride, outStride);
             return;
         }
-        RunRows(region.Height, (long)region.Width * kernel.Taps * Channels, (first, last) =>
+        RunRows(region.Height, (long)outStride * kernel.Taps, (first, last) => VerticalFloat(stage, kernel, region, destination, first, last));
+    }
+
+    // Rows [first, last) of the horizontal pass: buffer row rr is source row rowStart + rr, region columns only.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HorizontalInt16(byte[] source, int width, ResampleKernel kernel, int rowStart, PixelRegion region, byte[] buffer, int first, int last)
+    {
+        int shift = kernel.Precision, half = 1 << (shift - 1), taps = kernel.Taps, stride = region.Width * Channels;
+        fixed (byte* src = source, dst = buffer)
+        fixed (short* weights = kernel.Int16Weights)
+        fixed (int* starts = kernel.Start, counts = kernel.Count)
         {
-            float[] weights = kernel.FloatWeights;
-            float[] data = stage.Data;
             for (int rr = first; rr < last; rr++)
             {
-                int y = region.Top + rr, count = kernel.Count[y], wRow = y * kernel.Taps;
-                int firstRow = stage.Offset(kernel.Start[y]);
-                for (int e = 0, dst = rr * outStride; e < outStride; e++)
+                byte* srcRow = src + (long)(rowStart + rr) * width * Channels;
+                byte* o = dst + (long)rr * stride;
+                for (int x = region.Left; x < region.Left + region.Width; x++, o += Channels)
                 {
-                    float acc = 0f;
-                    for (int j = 0, p = firstRow + e; j < count; j++, p += stage.Stride)
-                        acc += data[p] * weights[wRow + j];
-                    destination[dst + e] = acc;
+                    byte* p = srcRow + starts[x] * Channels;
+                    short* w = weights + x * taps;
+                    int r = half, g = half, b = half;
+                    for (int j = 0, count = counts[x]; j < count; j++, p += Channels)
+                    {
+                        r += p[0] * w[j];
+                        g += p[1] * w[j];
+                        b += p[2] * w[j];
+                    }
+                    o[0] = ClampToByte(r >> shift);
+                    o[1] = ClampToByte(g >> shift);
+                    o[2] = ClampToByte(b >> shift);
                 }
             }
-        });
+        }
+    }
+
+    // Output rows [first, last) of the vertical pass, accumulated row by row (same per-element tap order).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalInt16(Stage<byte> stage, ResampleKernel kernel, PixelRegion region, byte[] destination, int first, int last)
+    {
+        int shift = kernel.Precision, half = 1 << (shift - 1), taps = kernel.Taps, outStride = region.Width * Channels;
+        int[] accumulators = ArrayPool<int>.Shared.Rent(outStride);
+        try
+        {
+            fixed (byte* src = stage.Data, dst = destination)
+            fixed (short* weights = kernel.Int16Weights)
+            fixed (int* acc = accumulators)
+            {
+                for (int rr = first; rr < last; rr++)
+                {
+                    int y = region.Top + rr;
+                    new Span<int>(acc, outStride).Fill(half);
+                    for (int j = 0; j < kernel.Count[y]; j++)
+                    {
+                        byte* row = src + stage.Offset(kernel.Start[y] + j);
+                        int w = weights[y * taps + j];
+                        for (int e = 0; e < outStride; e++)
+                            acc[e] += row[e] * w;
+                    }
+                    byte* o = dst + (long)rr * outStride;
+                    for (int e = 0; e < outStride; e++)
+                        o[e] = ClampToByte(acc[e] >> shift);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(accumulators);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HorizontalFloat<T>(T[] source, int width, ResampleKernel kernel, int rowStart, PixelRegion region, float[] buffer, int first, int last)
+        where T : unmanaged, INumberBase<T>
+    {
+        int taps = kernel.Taps, stride = region.Width * Channels;
+        fixed (T* src = source)
+        fixed (float* dst = buffer, weights = kernel.FloatWeights)
+        fixed (int* starts = kernel.Start, counts = kernel.Count)
+        {
+            for (int rr = first; rr < last; rr++)
+            {
+                T* srcRow = src + (long)(rowStart + rr) * width * Channels;
+                float* o = dst + (long)rr * stride;
+                for (int x = region.Left; x < region.Left + region.Width; x++, o += Channels)
+                {
+                    T* p = srcRow + starts[x] * Channels;
+                    float* w = weights + x * taps;
+                    float r = 0f, g = 0f, b = 0f;
+                    for (int j = 0, count = counts[x]; j < count; j++, p += Channels)
+                    {
+                        r += float.CreateTruncating(p[0]) * w[j];
+                        g += float.CreateTruncating(p[1]) * w[j];
+                        b += float.CreateTruncating(p[2]) * w[j];
+                    }
+                    o[0] = r;
+                    o[1] = g;
+                    o[2] = b;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalFloat(Stage<float> stage, ResampleKernel kernel, PixelRegion region, float[] destination, int first, int last)
+    {
+        int taps = kernel.Taps, outStride = region.Width * Channels;
+        fixed (float* src = stage.Data, dst = destination, weights = kernel.FloatWeights)
+        {
+            for (int rr = first; rr < last; rr++)
+            {
+                int y = region.Top + rr;
+                float* o = dst + (long)rr * outStride;
+                new Span<float>(o, outStride).Clear();
+                for (int j = 0; j < kernel.Count[y]; j++)
+                {
+                    float* row = src + stage.Offset(kernel.Start[y] + j);
+                    float w = weights[y * taps + j];
+                    for (int e = 0; e < outStride; e++)
+                        o[e] += row[e] * w;
+                }
+            }
+        }
     }
 
     private static byte ClampToByte(int value) => (byte)Math.Clamp(value, 0, 255);
