@@ -39,7 +39,7 @@ public sealed class CaptionEvaluator
     {
         _options = options ?? new CaptionEvaluatorOptions();
         _meteor = new Lazy<MeteorScorer>(() => new MeteorScorer(
-                MeteorResources.Load(_options.MeteorDataDirectory ?? DefaultMeteorDataDirectory),
+                MeteorResources.Get(_options.MeteorDataDirectory ?? DefaultMeteorDataDirectory),
                 _options.MeteorParaphraseFile is { } file ? MeteorParaphraseTable.Load(file) : null),
             LazyThreadSafetyMode.ExecutionAndPublication);
     }

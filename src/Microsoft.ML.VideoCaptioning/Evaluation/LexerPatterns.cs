@@ -20,13 +20,21 @@ internal sealed class CharSet
     }
 
     /// <summary>Characters listed in <paramref name="spec"/>, where "a-z" denotes an inclusive range.</summary>
-    public static CharSet Of(string spec) => Where(MembershipTest(spec));
+    public static CharSet Of(string spec)
+    {
+        var set = new CharSet();
+        foreach (var (lo, hi) in Ranges(spec))
+            for (int c = lo; c <= hi; c++) set.Add((char)c);
+        return set;
+    }
 
     /// <summary>All characters not listed in <paramref name="spec"/>.</summary>
     public static CharSet NotOf(string spec)
     {
-        var inSpec = MembershipTest(spec);
-        return Where(c => !inSpec(c));
+        var listed = Of(spec);
+        var set = new CharSet();
+        for (int i = 0; i < set._bits.Length; i++) set._bits[i] = ~listed._bits[i];
+        return set;
     }
 
     public CharSet Union(CharSet other)
@@ -63,28 +71,20 @@ internal sealed class CharSet
 
     private void Add(char c) => _bits[c >> 6] |= 1UL << (c & 63);
 
-    private static Func<char, bool> MembershipTest(string spec)
+    private static IEnumerable<(char Lo, char Hi)> Ranges(string spec)
     {
-        var ranges = new List<(char Lo, char Hi)>();
         for (int i = 0; i < spec.Length; i++)
         {
             if (i + 2 < spec.Length && spec[i + 1] == '-')
             {
-                ranges.Add((spec[i], spec[i + 2]));
+                yield return (spec[i], spec[i + 2]);
                 i += 2;
             }
             else
             {
-                ranges.Add((spec[i], spec[i]));
+                yield return (spec[i], spec[i]);
             }
         }
-        var array = ranges.ToArray();
-        return c =>
-        {
-            foreach (var (lo, hi) in array)
-                if (c >= lo && c <= hi) return true;
-            return false;
-        };
     }
 
     public static readonly CharSet Any = Where(_ => true);
@@ -244,122 +244,223 @@ internal sealed class NfaBuilder
     }
 }
 
-/// <summary>A compiled pattern. Thread-safe: matching allocates its own working sets.</summary>
+/// <summary>
+/// The states of a Thompson NFA for one or more alternative patterns; the accept state of alternative i carries tag i.
+/// Only used to build a <see cref="Dfa"/>.
+/// </summary>
 internal sealed class Nfa
 {
-    private readonly CharSet?[] _sets;
-    private readonly int[][] _edges;
-    private readonly int _start;
-    private readonly bool[] _accept;
+    public readonly CharSet?[] Sets;
+    public readonly int[][] Edges;
+    public readonly int Start;
+    public readonly int[] Tags;
 
-    /// <summary>Characters that can start a match; false for every character if the pattern matches the empty string only.</summary>
-    public CharSet FirstChars { get; }
-
-    public Nfa(Rx pattern)
+    public Nfa(params Rx[] alternatives)
     {
         var b = new NfaBuilder();
-        var (start, outs) = pattern.Build(b);
-        int accept = b.AddEpsilon();
-        b.Patch(outs, accept);
-        _sets = b.Sets.ToArray();
-        _edges = b.Edges.Select(e => e.ToArray()).ToArray();
-        _start = start;
-        _accept = new bool[_sets.Length];
-        _accept[accept] = true;
-
-        var first = CharSet.Where(_ => false);
-        foreach (int s in Closure([_start]))
-            if (_sets[s] is { } set) first = first.Union(set);
-        FirstChars = first;
+        int root = b.AddSplit();
+        var accepts = new List<int>();
+        foreach (var pattern in alternatives)
+        {
+            var (start, outs) = pattern.Build(b);
+            b.AddEdge(root, start);
+            int accept = b.AddEpsilon();
+            b.Patch(outs, accept);
+            accepts.Add(accept);
+        }
+        Sets = b.Sets.ToArray();
+        Edges = b.Edges.Select(e => e.ToArray()).ToArray();
+        Start = root;
+        Tags = Enumerable.Repeat(-1, Sets.Length).ToArray();
+        for (int i = 0; i < accepts.Count; i++) Tags[accepts[i]] = i;
     }
 
-    private List<int> Closure(IEnumerable<int> seeds)
+    private int[]?[]? _closures;
+
+    /// <summary>Epsilon closure of one state, as a sorted state list (memoized).</summary>
+    public int[] Closure(int state)
     {
-        var seen = new bool[_sets.Length];
-        var stack = new Stack<int>(seeds);
-        var result = new List<int>();
+        _closures ??= new int[]?[Sets.Length];
+        if (_closures[state] is { } known) return known;
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>();
+        stack.Push(state);
         while (stack.Count > 0)
         {
             int s = stack.Pop();
-            if (seen[s]) continue;
-            seen[s] = true;
-            result.Add(s);
-            if (_sets[s] is null)
-                foreach (int t in _edges[s]) stack.Push(t);
+            if (!seen.Add(s) || Sets[s] is not null) continue;
+            foreach (int t in Edges[s]) stack.Push(t);
         }
-        return result;
+        var result = seen.ToArray();
+        Array.Sort(result);
+        return _closures[state] = result;
+    }
+}
+
+/// <summary>
+/// A partition of all UTF-16 code units into classes that no character set of the lexer distinguishes, so DFA
+/// transition tables can be indexed by class.
+/// </summary>
+internal sealed class CharClasses
+{
+    private readonly ushort[] _classOf = new ushort[65536];
+
+    public int Count { get; }
+
+    /// <summary>One character of each class.</summary>
+    public char[] Representatives { get; }
+
+    public CharClasses(IEnumerable<CharSet> sets)
+    {
+        int count = 1;
+        var remap = new int[2 * 65536];
+        foreach (var set in sets.Distinct())
+        {
+            Array.Fill(remap, -1, 0, 2 * count);
+            int next = 0;
+            for (int c = 0; c <= char.MaxValue; c++)
+            {
+                int key = 2 * _classOf[c] + (set.Contains((char)c) ? 1 : 0);
+                if (remap[key] < 0) remap[key] = next++;
+                _classOf[c] = (ushort)remap[key];
+            }
+            count = next;
+        }
+        Count = count;
+        Representatives = new char[count];
+        for (int c = char.MaxValue; c >= 0; c--) Representatives[_classOf[c]] = (char)c;
+    }
+
+    public int ClassOf(char c) => _classOf[c];
+}
+
+/// <summary>
+/// A deterministic automaton built from an <see cref="Nfa"/> by subset construction. A state accepts when it contains
+/// an accepting NFA state; its tag is the smallest tag among those (the earliest alternative). Immutable, thread-safe.
+/// </summary>
+internal sealed class Dfa
+{
+    private const int Dead = -1;
+    private readonly CharClasses _classes;
+    private readonly int[] _next;     // [state * classCount + class]
+    private readonly int[] _tag;      // -1 when the state does not accept
+    private readonly int _classCount;
+
+    public Dfa(Nfa nfa, CharClasses classes)
+    {
+        _classes = classes;
+        _classCount = classes.Count;
+        var stateIds = new Dictionary<int[], int>(new SequenceComparer());
+        var states = new List<int[]>();
+        var transitions = new List<int>();
+        var tags = new List<int>();
+
+        // Classes each consuming NFA state accepts.
+        var classesOf = new int[nfa.Sets.Length][];
+        for (int s = 0; s < nfa.Sets.Length; s++)
+        {
+            if (nfa.Sets[s] is not { } set) continue;
+            var list = new List<int>();
+            for (int cls = 0; cls < _classCount; cls++)
+                if (set.Contains(classes.Representatives[cls])) list.Add(cls);
+            classesOf[s] = list.ToArray();
+        }
+
+        int Intern(int[] nfaStates)
+        {
+            if (stateIds.TryGetValue(nfaStates, out int id)) return id;
+            id = states.Count;
+            stateIds[nfaStates] = id;
+            states.Add(nfaStates);
+            int tag = -1;
+            foreach (int s in nfaStates)
+                if (nfa.Tags[s] >= 0 && (tag < 0 || nfa.Tags[s] < tag)) tag = nfa.Tags[s];
+            tags.Add(tag);
+            transitions.AddRange(Enumerable.Repeat(Dead, _classCount));
+            return id;
+        }
+
+        Intern(nfa.Closure(nfa.Start));
+        var perClass = new List<int>?[_classCount];
+        var touched = new List<int>();
+        var mark = new int[nfa.Sets.Length];
+        int generation = 0;
+        var union = new List<int>();
+        for (int d = 0; d < states.Count; d++)
+        {
+            touched.Clear();
+            foreach (int s in states[d])
+            {
+                if (classesOf[s] is not { } accepted) continue;
+                foreach (int cls in accepted)
+                {
+                    if (perClass[cls] is not { } list)
+                    {
+                        perClass[cls] = list = [];
+                        touched.Add(cls);
+                    }
+                    list.Add(s);
+                }
+            }
+            foreach (int cls in touched)
+            {
+                generation++;
+                union.Clear();
+                foreach (int s in perClass[cls]!)
+                    foreach (int t in nfa.Edges[s])
+                        foreach (int u in nfa.Closure(t))
+                            if (mark[u] != generation)
+                            {
+                                mark[u] = generation;
+                                union.Add(u);
+                            }
+                union.Sort();
+                transitions[d * _classCount + cls] = Intern(union.ToArray());
+                perClass[cls] = null;
+            }
+        }
+        _next = transitions.ToArray();
+        _tag = tags.ToArray();
+    }
+
+    private sealed class SequenceComparer : IEqualityComparer<int[]>
+    {
+        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(int[] obj)
+        {
+            var h = new HashCode();
+            foreach (int v in obj) h.Add(v);
+            return h.ToHashCode();
+        }
     }
 
     /// <summary>
-    /// Runs the pattern anchored at <paramref name="start"/> over <paramref name="text"/> (not past <paramref name="end"/>)
-    /// and records in <paramref name="ends"/> every position where a match ends. Returns the longest end, or -1.
+    /// Runs the automaton anchored at <paramref name="start"/> (not past <paramref name="end"/>), recording every match
+    /// end in <paramref name="ends"/> if given. Returns the longest match end, or -1.
     /// </summary>
-    public int Match(string text, int start, int end, List<int>? ends = null)
-    {
-        var scratch = t_scratch ??= new Scratch();
-        if (scratch.Mark.Length < _sets.Length) scratch.Mark = new int[Math.Max(_sets.Length, 2 * scratch.Mark.Length)];
-        var current = scratch.Current;
-        var next = scratch.Next;
-        var mark = scratch.Mark;
-        current.Clear();
-        int generation = scratch.NextGeneration();
-        AddClosure(_start, current, mark, generation);
+    public int Match(string text, int start, int end, List<int>? ends = null) => Match(text, start, end, ends, out _);
 
+    /// <summary>As <see cref="Match(string, int, int, List{int}?)"/>; <paramref name="tag"/> is the tag of the longest match.</summary>
+    public int Match(string text, int start, int end, List<int>? ends, out int tag)
+    {
+        int state = 0;
         int longest = -1;
+        tag = -1;
         int pos = start;
         while (true)
         {
-            foreach (int s in current)
+            if (_tag[state] >= 0)
             {
-                if (_accept[s])
-                {
-                    longest = pos;
-                    ends?.Add(pos);
-                    break;
-                }
+                longest = pos;
+                tag = _tag[state];
+                ends?.Add(pos);
             }
-            if (pos >= end || current.Count == 0) break;
-            char c = text[pos];
-            generation = scratch.NextGeneration();
-            next.Clear();
-            foreach (int s in current)
-            {
-                var set = _sets[s];
-                if (set is not null && set.Contains(c))
-                    foreach (int t in _edges[s]) AddClosure(t, next, mark, generation);
-            }
-            (current, next) = (next, current);
+            if (pos >= end) break;
+            state = _next[state * _classCount + _classes.ClassOf(text[pos])];
+            if (state == Dead) break;
             pos++;
         }
         return longest;
-    }
-
-    [ThreadStatic] private static Scratch? t_scratch;
-
-    private sealed class Scratch
-    {
-        public int[] Mark = new int[256];
-        public readonly List<int> Current = [];
-        public readonly List<int> Next = [];
-        private int _generation;
-
-        public int NextGeneration()
-        {
-            if (++_generation == int.MaxValue)
-            {
-                Array.Clear(Mark);
-                _generation = 1;
-            }
-            return _generation;
-        }
-    }
-
-    private void AddClosure(int state, List<int> into, int[] mark, int generation)
-    {
-        if (mark[state] == generation) return;
-        mark[state] = generation;
-        into.Add(state);
-        if (_sets[state] is null)
-            foreach (int t in _edges[state]) AddClosure(t, into, mark, generation);
     }
 }

@@ -27,7 +27,25 @@ internal sealed class MeteorResources
         NonbreakingPrefixes = prefixes;
     }
 
-    public static MeteorResources Load(string directory)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<MeteorResources>> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>The data of <paramref name="directory"/>, read once per process and shared (it is immutable).</summary>
+    public static MeteorResources Get(string directory)
+    {
+        string key = Path.GetFullPath(directory);
+        var lazy = Cache.GetOrAdd(key, k => new Lazy<MeteorResources>(() => Load(k), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            Cache.TryRemove(new KeyValuePair<string, Lazy<MeteorResources>>(key, lazy));
+            throw;
+        }
+    }
+
+    private static MeteorResources Load(string directory)
     {
         string words = Required(directory, "english.words");
         string synsets = Required(directory, "english.synsets");
@@ -42,9 +60,8 @@ internal sealed class MeteorResources
             while (reader.ReadLine() is { } word)
             {
                 string ids = reader.ReadLine() ?? throw new InvalidDataException($"Meteor synonym file '{synsets}' ends after word '{word}'.");
-                var set = new SortedSet<int>();
-                foreach (string id in LegacyText.JavaStringTokenizer(ids)) set.Add(int.Parse(id, System.Globalization.CultureInfo.InvariantCulture));
-                wordToSynsets[word] = set.ToArray();
+                wordToSynsets[word] = LegacyText.JavaStringTokenizer(ids)
+                    .Select(id => int.Parse(id, System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order().ToArray();
             }
         }
 

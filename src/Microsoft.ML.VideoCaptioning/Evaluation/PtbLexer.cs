@@ -36,15 +36,30 @@ internal static class PtbLexer
         Newline,
     }
 
-    private sealed record Rule(string Name, Nfa Main, Nfa? Whole, Nfa? Trail, Act Action, string? Constant = null)
-    {
-        public CharSet FirstChars => (Whole ?? Main).FirstChars;
-    }
+    private sealed record RuleSpec(string Name, Rx Main, Rx? Trail, Act Action, string? Constant);
+
+    // Main and Trail are only needed to split the match of a trailing-context rule.
+    private sealed record Rule(string Name, Dfa? Main, Dfa? Trail, Act Action, string? Constant);
 
     /// <summary>Marker emitted between lines.</summary>
     public const string NewlineToken = "\n";
 
-    private static readonly Rule[] Rules = BuildRules();
+    private static readonly Rule[] Rules;
+
+    // One automaton for all rules (each with its trailing context), tagged with the rule index, as JFlex builds it.
+    private static readonly Dfa Scanner;
+
+    static PtbLexer()
+    {
+        var specs = RuleSpecs();
+        var whole = new Nfa(specs.Select(r => r.Trail is null ? r.Main : Rx.Seq(r.Main, r.Trail)).ToArray());
+        var parts = specs.Select(r => r.Trail is null ? ((Nfa Main, Nfa Trail)?)null : (new Nfa(r.Main), new Nfa(r.Trail))).ToArray();
+        var classes = new CharClasses(whole.Sets.OfType<CharSet>());
+        Scanner = new Dfa(whole, classes);
+        Rules = specs.Select((r, i) => new Rule(r.Name,
+            parts[i] is { } p ? new Dfa(p.Main, classes) : null, parts[i] is { } q ? new Dfa(q.Trail, classes) : null,
+            r.Action, r.Constant)).ToArray();
+    }
 
     /// <summary>Splits <paramref name="text"/> into tokens (not lowercased); line breaks come out as <see cref="NewlineToken"/>.</summary>
     public static List<string> Tokenize(string text)
@@ -54,24 +69,12 @@ internal static class PtbLexer
         int pos = 0;
         while (pos < text.Length)
         {
-            char c = text[pos];
-            Rule? best = null;
-            int bestTotal = 0;
-            foreach (var rule in Rules)
-            {
-                if (!rule.FirstChars.Contains(c)) continue;
-                int end = (rule.Whole ?? rule.Main).Match(text, pos, text.Length);
-                if (end - pos > bestTotal)
-                {
-                    best = rule;
-                    bestTotal = end - pos;
-                }
-            }
-            // The last rule accepts any single character, so a rule always matches.
-            var chosen = best!;
-            int matchEnd = pos + bestTotal;
-            if (chosen.Whole is not null) matchEnd = TrailingContextSplit(chosen, text, pos, pos + bestTotal, splitEnds);
-            pos = Emit(chosen, text, pos, matchEnd, tokens);
+            // The longest match over all rules; ties go to the earlier rule. The last rule accepts any single
+            // character, so some rule always matches.
+            int end = Scanner.Match(text, pos, text.Length, null, out int ruleIndex);
+            var rule = Rules[ruleIndex];
+            int matchEnd = rule.Main is null ? end : TrailingContextSplit(rule, text, pos, end, splitEnds);
+            pos = Emit(rule, text, pos, matchEnd, tokens);
         }
         return tokens;
     }
@@ -80,7 +83,7 @@ internal static class PtbLexer
     private static int TrailingContextSplit(Rule rule, string text, int start, int wholeEnd, List<int> ends)
     {
         ends.Clear();
-        rule.Main.Match(text, start, wholeEnd, ends);
+        rule.Main!.Match(text, start, wholeEnd, ends);
         for (int i = ends.Count - 1; i >= 0; i--)
         {
             int split = ends[i];
@@ -203,7 +206,7 @@ internal static class PtbLexer
         _ => s,
     };
 
-    private static Rule[] BuildRules()
+    private static List<RuleSpec> RuleSpecs()
     {
         // ---- character classes ----
         var space = CharSet.Of(" \t\u00A0\u2000-\u200A\u3000");
@@ -345,10 +348,9 @@ internal static class PtbLexer
             "\u07F7\u07F8\u0964\u0965\u0E4F\u1FBD\u2016\u2017\u2020-\u2023\u2030-\u2038\u203B\u203E-\u2042\u2044\u207A-\u207F" +
             "\u208A-\u208E\u2100-\u214F\u2190-\u21FF\u2200-\u2BFF\u3012\u30FB\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65");
 
-        var rules = new List<Rule>();
+        var rules = new List<RuleSpec>();
         void Add(string name, Rx main, Act act, Rx? trail = null, string? constant = null) =>
-            rules.Add(new Rule(name, new Nfa(main), trail is null ? null : new Nfa(Seq(main, trail)),
-                trail is null ? null : new Nfa(trail), act, constant));
+            rules.Add(new RuleSpec(name, main, trail, act, constant));
 
         Add("ASSIMILATIONS3", Alt(Lit("cannot"), Lit("'twas")), Act.Assimilation3);
         Add("ASSIMILATIONS2", Alt(Seq(apos, Lit("tis")), Words("gonna", "gotta", "lemme", "gimme", "wanna")), Act.Assimilation2);
@@ -428,6 +430,6 @@ internal static class PtbLexer
         Add("NEWLINE", newline, Act.Newline);
         Add("NBSP", Lit("&nbsp;"), Act.Ignore);
         Add("UNTOKENIZABLE", Set(CharSet.Any), Act.Ignore);
-        return rules.ToArray();
+        return rules;
     }
 }
