@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Video;
+
+namespace Microsoft.ML.VideoCaptioning.Features;
+
+/// <summary>Settings of <see cref="FeaturizeJob"/>.</summary>
+public sealed record FeaturizeJobOptions
+{
+    /// <summary>Process only videos whose position (in sorted order) modulo <c>Count</c> is <c>Index</c>: split a dataset across machines.</summary>
+    public (int Index, int Count) Shard { get; init; } = (0, 1);
+    /// <summary>Storage type of cached features (float16 like the seed, or bfloat16).</summary>
+    public DType StorageType { get; init; } = DType.Float16;
+    /// <summary>Videos decoded in parallel while the encoder runs (0 = number of cores).</summary>
+    public int DecodeParallelism { get; init; }
+}
+
+/// <summary>Progress of a featurization run.</summary>
+public sealed record FeaturizeProgress(int Total, int Done, int Skipped, int Failed, double ClipsPerSecond, TimeSpan? Eta, string? Current);
+
+/// <summary>What a featurization run did; failures name the video and the reason.</summary>
+public sealed record FeaturizeReport(int Total, int Computed, int Skipped, int Failed, IReadOnlyList<FeaturizeFailure> Failures, double Seconds)
+{
+    public double ClipsPerSecond => Computed / Math.Max(1e-9, Seconds);
+}
+
+public sealed record FeaturizeFailure(string Video, string Error);
+
+/// <summary>
+/// Fills a <see cref="FeatureCache"/> for a list of videos: skips what is valid, recomputes what is stale, decodes in
+/// parallel while the encoder runs, records failed videos and goes on. Re-running after an interruption continues where
+/// it stopped (every finished video is already on disk).
+/// </summary>
+public static class FeaturizeJob
+{
+    public static FeaturizeReport Run(IReadOnlyList<string> videos, VJepaFeaturizer featurizer, VideoFrameSampler.Options sampling,
+        FeatureCache cache, FeaturizeJobOptions? options = null, IProgress<FeaturizeProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var o = options ?? new FeaturizeJobOptions();
+        if (o.Shard.Count < 1 || o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count)
+            throw new ArgumentException($"Shard {o.Shard.Index}/{o.Shard.Count} is invalid: use i/N with 0 ≤ i < N.");
+        if (sampling.CropSize != featurizer.CropSize)
+            throw new ArgumentException($"Sampling crop {sampling.CropSize} differs from the encoder's crop_size {featurizer.CropSize}.");
+        var mine = videos.Select(Path.GetFullPath).Distinct().Order(StringComparer.Ordinal)
+            .Where((_, i) => i % o.Shard.Count == o.Shard.Index).ToList();
+        string encoderId = featurizer.EncoderIdentity;
+        string prep = VJepaFeaturizer.DescribePreprocessing(sampling);
+        var todo = mine.Where(v => cache.Check(v, encoderId, prep).State != CacheEntryState.Valid).ToList();
+        int skipped = mine.Count - todo.Count, done = 0;
+        var failures = new List<FeaturizeFailure>();
+        var clock = Stopwatch.StartNew();
+        void Report(string? current)
+        {
+            double rate = done / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+            int left = todo.Count - done - failures.Count;
+            progress?.Report(new FeaturizeProgress(mine.Count, done + skipped, skipped, failures.Count, rate, done > 0 ? TimeSpan.FromSeconds(left / rate) : null, current));
+        }
+        Report(null);
+        var sampler = new VideoFrameSampler(sampling);
+        var clips = sampler.SampleMany(todo, o.DecodeParallelism, cancellation)
+            .Where(r =>
+            {
+                if (r.Succeeded) return true;
+                failures.Add(new FeaturizeFailure(r.Path, r.Error!.Message));
+                Report(r.Path);
+                return false;
+            })
+            .Select(r => r.Clip!);
+        foreach (var (clip, features) in featurizer.FeaturizeAll(clips))
+        {
+            using (features)
+            {
+                cache.Write(clip.Path, features, encoderId, prep, o.StorageType, new Dictionary<string, string>
+                {
+                    ["vidcap.frame_count"] = clip.FrameCount.ToString(),
+                    ["vidcap.valid_frames"] = clip.ValidMask.Count(v => v).ToString(),
+                    ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
+                });
+            }
+            done++;
+            Report(clip.Path);
+            cancellation.ThrowIfCancellationRequested();
+        }
+        return new FeaturizeReport(mine.Count, done, skipped, failures.Count, failures, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Writes the failures as JSON (atomically) so a long run's problems can be reviewed.</summary>
+    public static void WriteFailures(string path, FeaturizeReport report)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(report.Failures, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Models.VJepa2;
+using Microsoft.ML.VideoCaptioning.Video;
+
+namespace Microsoft.ML.VideoCaptioning.Features;
+
+/// <summary>Settings of <see cref="VJepaFeaturizer"/>.</summary>
+public sealed record VJepaFeaturizerOptions
+{
+    /// <summary>Device of the encoder ("auto" = CUDA when present).</summary>
+    public Device Device { get; init; } = Device.Cpu;
+    /// <summary>Compute type: float32 (default; matches Hugging Face to 1e-4) or bfloat16/float16 (for GPUs).</summary>
+    public DType ComputeType { get; init; } = DType.Float32;
+    /// <summary>Clips per encoder call; memory grows with it (ViT-L, 32 frames: about 1.3 GB of activations per clip in float32).</summary>
+    public int BatchSize { get; init; } = 1;
+}
+
+/// <summary>
+/// The frozen V-JEPA 2 encoder applied to sampled clips: (T, 3, crop, crop) pixels → (T/2 · (crop/16)², hidden) features,
+/// in batches of <see cref="VJepaFeaturizerOptions.BatchSize"/> so memory is bounded.
+/// </summary>
+public sealed class VJepaFeaturizer : IDisposable
+{
+    /// <summary>The encoder.</summary>
+    public VJepa2Model Model { get; }
+
+    /// <summary>The directory the encoder was loaded from.</summary>
+    public string EncoderPath { get; }
+
+    public VJepaFeaturizerOptions Options { get; }
+
+    private readonly Lazy<string> _weightsSha256;
+
+    public VJepaFeaturizer(string encoderPath, VJepaFeaturizerOptions? options = null)
+    {
+        Options = options ?? new VJepaFeaturizerOptions();
+        EncoderPath = Path.GetFullPath(encoderPath);
+        Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
+        _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
+    }
+
+    /// <summary>The frame size the encoder expects (config.json crop_size).</summary>
+    public int CropSize => Model.Config.CropSize;
+
+    /// <summary>Feature width (hidden size).</summary>
+    public int FeatureDim => Model.Config.HiddenSize;
+
+    /// <summary>SHA-256 of the weight files (computed once, on first use).</summary>
+    public string WeightsSha256 => _weightsSha256.Value;
+
+    /// <summary>Identity of the encoder for cache keys: config hash and weights hash.</summary>
+    public string EncoderIdentity
+    {
+        get
+        {
+            var cfg = File.ReadAllBytes(Path.Combine(EncoderPath, "config.json"));
+            return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{WeightsSha256[..16]}:{Options.ComputeType.Name()}";
+        }
+    }
+
+    /// <summary>Features of one batch of clips: a float32 (B, N, hidden) tensor on the CPU (caller disposes).</summary>
+    public Tensor Featurize(IReadOnlyList<SampledClip> clips)
+    {
+        if (clips.Count == 0) throw new ArgumentException("No clips.");
+        foreach (var c in clips)
+            if (c.Height != CropSize || c.Width != CropSize)
+                throw new ArgumentException($"{c.Path}: frames are {c.Width}×{c.Height} but the encoder expects {CropSize}×{CropSize}; sample with CropSize = {CropSize}.");
+        using var scope = TensorScope.Open();
+        using var noGrad = Torch.NoGrad();
+        var batch = Tensor.Stack(clips.Select(c => Tensor.From<float>(c.Pixels, [c.FrameCount, 3, c.Height, c.Width])).ToList(), 0);
+        return Model.GetVisionFeatures(batch).To(Device.Cpu, DType.Float32).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// Features (N, hidden) of many clips, <see cref="VJepaFeaturizerOptions.BatchSize"/> at a time, in input order; the caller
+    /// owns and disposes each tensor.
+    /// </summary>
+    public IEnumerable<(SampledClip Clip, Tensor Features)> FeaturizeAll(IEnumerable<SampledClip> clips)
+    {
+        var pending = new List<SampledClip>(Options.BatchSize);
+        foreach (var c in clips)
+        {
+            pending.Add(c);
+            if (pending.Count == Options.BatchSize)
+            {
+                foreach (var r in Flush(pending)) yield return r;
+                pending.Clear();
+            }
+        }
+        if (pending.Count > 0) foreach (var r in Flush(pending)) yield return r;
+    }
+
+    // No scope stays open across a yield (scopes are LIFO per thread): the rows are split off first and handed over.
+    private List<(SampledClip, Tensor)> Flush(List<SampledClip> clips)
+    {
+        using var scope = TensorScope.Open();
+        var batch = Featurize(clips);
+        return clips.Select((c, i) => (c, batch.Select(0, i).Contiguous().DetachFromScope())).ToList();
+    }
+
+    public void Dispose() => Model.Dispose();
+
+    /// <summary>A short description of the preprocessing, for cache keys.</summary>
+    public static string DescribePreprocessing(VideoFrameSampler.Options o)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"frames={o.FrameCount};mode={o.Mode};crop={o.CropSize};resize={o.ResizeShortestEdge};seed_squash={o.SeedSquashTo256};u8round={o.Uint8RoundAfterResize}");
+        if (o.Mode == FrameSamplingMode.FrameRate) sb.Append($";fps={o.FramesPerSecond}");
+        if (o.StartSeconds != null || o.EndSeconds != null) sb.Append($";window={o.StartSeconds}-{o.EndSeconds}");
+        return sb.ToString();
+    }
+}
