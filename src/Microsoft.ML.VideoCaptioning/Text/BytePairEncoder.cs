@@ -20,7 +20,7 @@ internal sealed class BytePairEncoder
     private const int StackBytes = 256;
     private const int StackSymbols = 32;
 
-    private readonly Dictionary<long, (int Rank, int Id)> _merges;
+    private readonly MergeTable _merges;
     private readonly int[] _byteIds = new int[256];
     private readonly Dictionary<string, int>? _wholeWordVocab;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
@@ -40,7 +40,7 @@ internal sealed class BytePairEncoder
                 throw new InvalidDataException($"{source}: the vocabulary has no token for byte 0x{b:X2} ('{ByteLevelAlphabet.ToChar((byte)b)}'), so it is not a byte-level BPE vocabulary.");
         }
 
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new MergeTable(merges.Count);
         var vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> concatenation = stackalloc char[256];
         for (int rank = 0; rank < merges.Count; rank++)
@@ -54,7 +54,7 @@ internal sealed class BytePairEncoder
             right.CopyTo(merged[left.Length..]);
             if (!vocabBySpan.TryGetValue(merged, out int id))
                 throw new InvalidDataException($"{source}: merge {rank} ('{left}' '{right}') makes '{left}{right}', which is not in the vocabulary.");
-            _merges[PairKey(leftId, rightId)] = (rank, id);
+            _merges.Set(leftId, rightId, rank, id);
         }
 
         _wholeWordVocab = ignoreMerges ? vocab : null;
@@ -64,6 +64,11 @@ internal sealed class BytePairEncoder
     /// <summary>Appends the ids of one pre-tokenized piece (UTF-16 text, encoded as UTF-8 bytes).</summary>
     public void EncodePiece(ReadOnlySpan<char> piece, List<int> ids)
     {
+        if (piece.Length == 1 && char.IsAscii(piece[0]))
+        {
+            ids.Add(_byteIds[piece[0]]); // one byte: nothing to merge
+            return;
+        }
         if (_cacheLookup.TryGetValue(piece, out int[]? cached))
         {
             ids.AddRange(cached);
@@ -96,7 +101,7 @@ internal sealed class BytePairEncoder
     }
 
     /// <summary>Runs BPE on the bytes of one piece.</summary>
-    internal int[] Merge(ReadOnlySpan<byte> bytes)
+    private int[] Merge(ReadOnlySpan<byte> bytes)
     {
         int n = bytes.Length;
         if (n == 0)
@@ -126,7 +131,7 @@ internal sealed class BytePairEncoder
                 // An entry is stale when a side was merged since it was queued; like HF, it still applies when the
                 // new pair happens to merge into the same token.
                 bool samePair = current.Id == top.LeftId && right.Id == top.RightId;
-                if (!samePair && (!_merges.TryGetValue(PairKey(current.Id, right.Id), out var merge) || merge.Id != top.NewId))
+                if (!samePair && (!_merges.TryGet(current.Id, right.Id, out _, out int newId) || newId != top.NewId))
                     continue;
 
                 current.Id = top.NewId;
@@ -160,15 +165,9 @@ internal sealed class BytePairEncoder
     {
         int leftId = symbols[position].Id;
         int rightId = symbols[symbols[position].Next].Id;
-        if (_merges.TryGetValue(PairKey(leftId, rightId), out var merge))
-            queue.Push(new Candidate(merge.Rank, position, leftId, rightId, merge.Id));
+        if (_merges.TryGet(leftId, rightId, out int rank, out int id))
+            queue.Push(new Candidate(rank, position, leftId, rightId, id));
     }
-
-    /// <summary>
-    /// A unique key for a pair of ids. The packed ids are multiplied by an odd constant (a bijection), because
-    /// <see cref="long.GetHashCode"/> (high ^ low half) would give many pairs the same hash.
-    /// </summary>
-    private static long PairKey(int left, int right) => (long)((((ulong)(uint)left << 32) | (uint)right) * 0x9E3779B97F4A7C15UL);
 
     /// <summary>A symbol of the word being merged; symbols form a linked list, merged-away ones are <see cref="Removed"/>.</summary>
     private struct Symbol(int id, int prev, int next)

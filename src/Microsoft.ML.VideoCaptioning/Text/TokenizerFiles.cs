@@ -37,15 +37,9 @@ internal static class TokenizerFiles
             throw new NotSupportedException($"{path}: BPE 'dropout' is not supported.");
 
         Dictionary<string, int> vocab = ReadVocab(RequireObject(Property(model, "vocab") ?? default, "'model.vocab'", path), path);
-        var merges = new List<(string, string)>();
-        if (Property(model, "merges") is { ValueKind: not JsonValueKind.Null } mergesElement)
-        {
-            if (mergesElement.ValueKind != JsonValueKind.Array)
-                throw Malformed(path, "'model.merges' is not an array");
-            int index = 0;
-            foreach (JsonElement merge in mergesElement.EnumerateArray())
-                merges.Add(ReadMerge(merge, index++, path));
-        }
+        List<(string, string)> merges = Property(model, "merges") is { ValueKind: not JsonValueKind.Null } mergesElement
+            ? ReadMerges(mergesElement, path)
+            : [];
 
         var added = new List<AddedToken>();
         if (Property(root, "added_tokens") is { ValueKind: not JsonValueKind.Null } addedElement)
@@ -142,21 +136,23 @@ internal static class TokenizerFiles
         return vocab;
     }
 
-    /// <summary>A merge written as <c>"left right"</c> or as <c>["left", "right"]</c>.</summary>
-    private static (string, string) ReadMerge(JsonElement merge, int index, string path)
+    /// <summary>Merges written as <c>"left right"</c> strings or as <c>["left", "right"]</c> pairs.</summary>
+    private static List<(string, string)> ReadMerges(JsonElement mergesElement, string path)
     {
-        if (merge.ValueKind == JsonValueKind.String)
+        if (mergesElement.ValueKind != JsonValueKind.Array)
+            throw Malformed(path, "'model.merges' is not an array");
+        var merges = new List<(string, string)>(mergesElement.GetArrayLength());
+        foreach (JsonElement merge in mergesElement.EnumerateArray())
         {
-            string[] parts = merge.GetString()!.Split(' ');
-            if (parts.Length == 2)
-                return (parts[0], parts[1]);
+            if (merge.ValueKind == JsonValueKind.String && merge.GetString()!.Split(' ') is [string left, string right])
+                merges.Add((left, right));
+            else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+                     && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
+                merges.Add((merge[0].GetString()!, merge[1].GetString()!));
+            else
+                throw Malformed(path, $"merge {merges.Count} is neither \"left right\" nor [\"left\", \"right\"]");
         }
-        else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
-                 && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
-        {
-            return (merge[0].GetString()!, merge[1].GetString()!);
-        }
-        throw Malformed(path, $"merge {index} is neither \"left right\" nor [\"left\", \"right\"]");
+        return merges;
     }
 
     private static AddedToken ReadAddedToken(JsonElement token, int id, string path)
