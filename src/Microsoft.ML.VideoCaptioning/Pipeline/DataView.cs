@@ -115,3 +115,20 @@ internal sealed class MappedDataView(IDataView source, DataViewSchema schema, Fu
     public long? RowCount => source.RowCount;
     public IEnumerable<DataRow> GetRows(CancellationToken cancellation = default) => map(source.GetRows(cancellation), cancellation);
 }
+
+/// <summary>Data view helpers.</summary>
+public static class DataViewExtensions
+{
+    /// <summary>
+    /// Computes the rows once and keeps them in memory, so that several consumers (evaluation, reports) do not redo
+    /// expensive columns (ML.NET's AppendCacheCheckpoint).
+    /// </summary>
+    public static IDataView Cache(this IDataView view, CancellationToken cancellation = default) => new CachedDataView(view.Schema, view.GetRows(cancellation).ToList());
+
+    private sealed class CachedDataView(DataViewSchema schema, IReadOnlyList<DataRow> rows) : IDataView
+    {
+        public DataViewSchema Schema { get; } = schema;
+        public long? RowCount => rows.Count;
+        public IEnumerable<DataRow> GetRows(CancellationToken cancellation = default) => rows;
+    }
+}
