@@ -122,7 +122,9 @@ public sealed partial class VideoFrameSampler
                 if (running.Count == parallelism)
                     yield return running.Dequeue().GetAwaiter().GetResult();
                 int position = index++;
-                running.Enqueue(Task.Run(() => SampleOne(position, path, stop.Token)));
+                // Sampling mostly waits on ffmpeg, so each video gets its own thread rather than a pool thread.
+                running.Enqueue(Task.Factory.StartNew(() => SampleOne(position, path, stop.Token), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default));
             }
             while (running.Count > 0)
                 yield return running.Dequeue().GetAwaiter().GetResult();
