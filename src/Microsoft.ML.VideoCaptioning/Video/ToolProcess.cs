@@ -12,6 +12,9 @@ internal sealed class ToolProcess : IDisposable
 {
     private const int MaxErrorLines = 20;
 
+    // CancellationTokenSource accepts at most int.MaxValue milliseconds; longer budgets mean no limit.
+    private static readonly TimeSpan LongestBudget = TimeSpan.FromMilliseconds(int.MaxValue);
+
     private readonly ToolSession _session;
     private readonly string _tool;
     private readonly Process _process;
@@ -29,7 +32,7 @@ internal sealed class ToolProcess : IDisposable
         // A dedicated thread (not the thread pool, which callers may be blocking) drains standard error.
         _errorReader = new Thread(() => CollectErrors(process.StandardError)) { IsBackground = true, Name = tool + " stderr" };
         _errorReader.Start();
-        _budget = new CancellationTokenSource(budget);
+        _budget = new CancellationTokenSource(budget < LongestBudget ? budget : System.Threading.Timeout.InfiniteTimeSpan);
         _onCancel = session.Token.Register(Kill);
         _onTimeout = _budget.Token.Register(Kill);
     }
