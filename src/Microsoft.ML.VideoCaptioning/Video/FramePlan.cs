@@ -18,6 +18,7 @@ internal sealed class FramePlan
         SlotOrdinals = slots.Select(s => s >= 0 ? Array.BinarySearch(Frames, s) : -1).ToArray();
         FirstFrame = firstFrame;
         SeekSeconds = seekSeconds;
+        SourceFrameIndices = slots.Select(s => s >= 0 ? firstFrame + s : -1).ToArray();
     }
 
     /// <summary>Per output slot: the window-relative frame index, or −1 for a padding frame.</summary>
@@ -36,7 +37,7 @@ internal sealed class FramePlan
     public double SeekSeconds { get; }
 
     /// <summary>Index in the whole video of each slot's frame, −1 for padding.</summary>
-    public int[] SourceFrameIndices => Slots.Select(s => s >= 0 ? FirstFrame + s : -1).ToArray();
+    public int[] SourceFrameIndices { get; }
 
     /// <summary>
     /// The seed's uniform indices for <paramref name="frames"/> frames and <paramref name="count"/> slots:

@@ -12,10 +12,14 @@ internal sealed class ToolProcess : IDisposable
 {
     private const int MaxErrorLines = 20;
 
+    // CancellationTokenSource accepts at most int.MaxValue milliseconds; longer budgets mean no limit.
+    private static readonly TimeSpan LongestBudget = TimeSpan.FromMilliseconds(int.MaxValue);
+
     private readonly ToolSession _session;
     private readonly string _tool;
     private readonly Process _process;
-    private readonly Task<List<string>> _errors;
+    private readonly List<string> _errors = [];
+    private readonly Thread _errorReader;
     private readonly CancellationTokenSource _budget;
     private readonly CancellationTokenRegistration _onCancel;
     private readonly CancellationTokenRegistration _onTimeout;
@@ -25,9 +29,10 @@ internal sealed class ToolProcess : IDisposable
         _session = session;
         _tool = tool;
         _process = process;
-        _process.StandardInput.Close();
-        _errors = Task.Run(() => CollectErrors(process.StandardError));
-        _budget = new CancellationTokenSource(budget);
+        // A dedicated thread (not the thread pool, which callers may be blocking) drains standard error.
+        _errorReader = new Thread(() => CollectErrors(process.StandardError)) { IsBackground = true, Name = tool + " stderr" };
+        _errorReader.Start();
+        _budget = new CancellationTokenSource(budget < LongestBudget ? budget : System.Threading.Timeout.InfiniteTimeSpan);
         _onCancel = session.Token.Register(Kill);
         _onTimeout = _budget.Token.Register(Kill);
     }
@@ -64,6 +69,15 @@ internal sealed class ToolProcess : IDisposable
         {
             throw MediaTools.Missing(tool, $"'{executable}' could not be started ({e.Message})", session.VideoPath, e);
         }
+        // Nothing is ever sent to the tools; closing their input also keeps ffmpeg from waiting for keystrokes.
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The process already exited; WaitForExit reports how.
+        }
         return new ToolProcess(session, tool, process, budget);
     }
 
@@ -88,11 +102,11 @@ internal sealed class ToolProcess : IDisposable
     public (int ExitCode, IReadOnlyList<string> Errors) WaitForExit()
     {
         _process.WaitForExit();
-        List<string> errors = _errors.GetAwaiter().GetResult();
+        _errorReader.Join();
         _session.Token.ThrowIfCancellationRequested();
         if (_budget.IsCancellationRequested)
             throw _session.TimeoutError(_tool);
-        return (_process.ExitCode, errors);
+        return (_process.ExitCode, _errors);
     }
 
     /// <summary>Kills the process if it still runs and releases its pipes.</summary>
@@ -102,7 +116,7 @@ internal sealed class ToolProcess : IDisposable
         _onTimeout.Dispose();
         Kill();
         _process.WaitForExit();
-        _errors.Wait();
+        _errorReader.Join();
         _process.Dispose();
         _budget.Dispose();
     }
@@ -124,14 +138,19 @@ internal sealed class ToolProcess : IDisposable
         }
     }
 
-    private static async Task<List<string>> CollectErrors(StreamReader reader)
+    private void CollectErrors(StreamReader reader)
     {
-        var lines = new List<string>();
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        try
         {
-            if (lines.Count < MaxErrorLines && !string.IsNullOrWhiteSpace(line))
-                lines.Add(line.Trim());
+            while (reader.ReadLine() is { } line)
+            {
+                if (_errors.Count < MaxErrorLines && !string.IsNullOrWhiteSpace(line))
+                    _errors.Add(line.Trim());
+            }
         }
-        return lines;
+        catch (IOException)
+        {
+            // The pipe broke because the process was killed.
+        }
     }
 }

@@ -36,10 +36,10 @@ public sealed partial class VideoFrameSampler
         public bool SeedSquashTo256 { get; set; }
 
         /// <summary>
-        /// Resize the decoded uint8 frames with PyTorch's uint8 arithmetic (int16 fixed-point weights, each of the
-        /// two passes rounded half up and clamped to 0..255), as Hugging Face's processor does for uint8 video.
-        /// When false, frames are resized in float32 without rounding (as for float input). Default true.
-        /// See <see cref="VideoPreprocessor"/>.
+        /// Resize the decoded uint8 frames with PyTorch's native uint8 arithmetic (int16 fixed-point weights, each of
+        /// the two passes rounded half up and clamped to 0..255), as Hugging Face's processor does for uint8 video on
+        /// x86 CPUs (torchvision's path wherever AVX2 is available). When false, frames are resized in float32
+        /// without rounding (as for float input). Default true. See <see cref="VideoPreprocessor"/>.
         /// </summary>
         public bool Uint8RoundAfterResize { get; set; } = true;
 

@@ -9,7 +9,7 @@ namespace Microsoft.ML.VideoCaptioning.Video;
 /// <para>Frames are counted and indexed in presentation order as ffmpeg decodes them, without frame-rate
 /// conversion (<c>-vsync passthrough</c>), so indices are real frame indices for variable-frame-rate video too.
 /// Rotation metadata is honoured: frames come out upright and <see cref="VideoInfo.DisplayWidth"/> ×
-/// <see cref="VideoInfo.DisplayHeight"/> is their size. The sample aspect ratio is ignored (as torchcodec does).</para>
+/// <see cref="VideoInfo.DisplayHeight"/> is their size. The sample aspect ratio is ignored: frames keep their stored pixel grid.</para>
 /// <para>The tools are found through <c>VIDCAP_FFMPEG</c> / <c>VIDCAP_FFPROBE</c> or <c>PATH</c>. Every ffmpeg/ffprobe
 /// process is killed when sampling fails, is cancelled or times out; no temporary files are written.</para>
 /// <para>Instances are immutable and thread-safe.</para>
@@ -45,12 +45,13 @@ public sealed partial class VideoFrameSampler
     {
         int frameLength = _preprocessor.FrameLength;
         var pixels = new float[(long)_options.FrameCount * frameLength];
-        var (info, plan) = Decode(path, cancellationToken, (info, plan) => (ordinal, rgb) =>
+        var (info, plan) = Decode(path, cancellationToken, (probed, planned) => (ordinal, rgb) =>
         {
-            int first = Array.IndexOf(plan.SlotOrdinals, ordinal);
-            _preprocessor.Preprocess(rgb, info.DisplayHeight, info.DisplayWidth, pixels, first * frameLength);
-            for (int slot = first + 1; slot < plan.Slots.Length; slot++)
-                if (plan.SlotOrdinals[slot] == ordinal)
+            // Preprocess into the first slot showing this frame, copy to the others (frame-rate sampling can repeat frames).
+            int first = Array.IndexOf(planned.SlotOrdinals, ordinal);
+            _preprocessor.Preprocess(rgb, probed.DisplayHeight, probed.DisplayWidth, pixels, first * frameLength);
+            for (int slot = first + 1; slot < planned.Slots.Length; slot++)
+                if (planned.SlotOrdinals[slot] == ordinal)
                     Array.Copy(pixels, first * frameLength, pixels, slot * frameLength, frameLength);
         });
         for (int slot = 0; slot < plan.Slots.Length; slot++)
@@ -77,10 +78,10 @@ public sealed partial class VideoFrameSampler
     public RgbClip SampleRgb(string path, CancellationToken cancellationToken = default)
     {
         byte[][] frames = [];
-        var (info, plan) = Decode(path, cancellationToken, (info, plan) =>
+        var (info, plan) = Decode(path, cancellationToken, (probed, planned) =>
         {
-            frames = new byte[plan.Frames.Length][];
-            int size = info.DisplayWidth * info.DisplayHeight * 3;
+            frames = new byte[planned.Frames.Length][];
+            int size = probed.DisplayWidth * probed.DisplayHeight * 3;
             return (ordinal, rgb) => frames[ordinal] = rgb.AsSpan(0, size).ToArray();
         });
         var used = Enumerable.Range(0, plan.Slots.Length).Where(slot => plan.Slots[slot] >= 0).ToArray();
@@ -122,7 +123,9 @@ public sealed partial class VideoFrameSampler
                 if (running.Count == parallelism)
                     yield return running.Dequeue().GetAwaiter().GetResult();
                 int position = index++;
-                running.Enqueue(Task.Run(() => SampleOne(position, path, stop.Token)));
+                // Sampling mostly waits on ffmpeg, so each video gets its own thread rather than a pool thread.
+                running.Enqueue(Task.Factory.StartNew(() => SampleOne(position, path, stop.Token), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default));
             }
             while (running.Count > 0)
                 yield return running.Dequeue().GetAwaiter().GetResult();

@@ -13,13 +13,15 @@ namespace Microsoft.ML.VideoCaptioning.Video;
 /// <see cref="FrameLength"/> floats laid out (3, crop, crop), channels RGB.
 /// </summary>
 /// <remarks>
-/// <para><b>uint8 rounding.</b> Frames decoded from a video are uint8. On such tensors torchvision (on CPU) runs
-/// PyTorch's native uint8 kernel, which does not compute in float and round once: the weights are quantised to
-/// int16 fixed point, the horizontal pass writes a uint8 intermediate image
-/// (<c>clamp((2^(p−1) + Σ pixel·w) &gt;&gt; p, 0, 255)</c>, i.e. round half up), and the vertical pass does the same.
-/// With <see cref="Uint8RoundAfterResize"/> (the default) byte frames go through exactly that arithmetic, which
-/// is what the Hugging Face processor does to uint8 video input. Without it they are resized in float32 like
-/// float frames (no rounding at all), which is what the processor does when given float frames.
+/// <para><b>uint8 rounding.</b> Frames decoded from a video are uint8. For uint8 bilinear resizes on a CPU with
+/// AVX2 (any recent x86 machine, where the seed project ran) torchvision calls PyTorch's native uint8 kernel,
+/// which does not compute in float and round once: the weights are quantised to int16 fixed point, the
+/// horizontal pass writes a uint8 intermediate image (<c>clamp((2^(p−1) + Σ pixel·w) &gt;&gt; p, 0, 255)</c>, i.e.
+/// round half up), and the vertical pass does the same. With <see cref="Uint8RoundAfterResize"/> (the default)
+/// byte frames go through exactly that arithmetic, which is what the Hugging Face processor does to uint8 video
+/// there. (Elsewhere, on CPUs without AVX2 and on GPUs, torchvision resizes in float32 and rounds half to even
+/// once; that differs from this by at most one level in some pixels.) Without the option byte frames are resized
+/// in float32 like float frames, with no rounding at all, which is what the processor does for float input.
 /// Float frames always take the float32 path.</para>
 /// <para><b>Seed path.</b> With <see cref="SeedSquashTo256"/> each frame is first squashed to 256×256
 /// (antialiased bilinear, aspect ratio not kept, same rounding rule), as the seed project's

@@ -17,10 +17,10 @@ public sealed class GeneratedVideos : IDisposable
 
     public GeneratedVideos() => System.IO.Directory.CreateDirectory(Directory);
 
-    /// <summary>The lavfi source of an indexed video: <paramref name="frames"/> frames at 10 fps.</summary>
-    public static string IndexedSource(int frames, int width = 64, int height = 48) =>
+    /// <summary>The lavfi source of an indexed 64×48 video: <paramref name="frames"/> frames at 10 fps.</summary>
+    public static string IndexedSource(int frames) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"color=c=black:s={width}x{height}:r=10:d={frames / 10.0},format=gbrp,geq=r='8*mod(N,32)':g='8*mod(floor(N/32),32)':b='8*floor(N/1024)'");
+            $"color=c=black:s=64x48:r=10:d={frames / 10.0},format=gbrp,geq=r='8*mod(N,32)':g='8*mod(floor(N/32),32)':b='8*floor(N/1024)'");
 
     /// <summary>The frame index encoded in the colour of the middle pixel of an indexed frame.</summary>
     public static int FrameIndexOf(byte[] rgb, int width, int height)

@@ -122,6 +122,29 @@ public class VideoDecodeErrorTests(GeneratedVideos videos) : IClassFixture<Gener
     }
 
     [Fact]
+    public void CancellingMidwayKillsTheTools()
+    {
+        // A private copy, so that other tests reading the original cannot be mistaken for leftovers.
+        string path = videos.GetFile("cancel.webm", p => File.Copy(Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_0.webm"), p));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var sampler = new VideoFrameSampler();
+
+        void SampleUntilCancelled()
+        {
+            while (true)
+                sampler.Sample(path, cancel.Token);
+        }
+
+        Assert.ThrowsAny<OperationCanceledException>(SampleUntilCancelled);
+
+        // No ffprobe/ffmpeg working on this file is left behind.
+        var leftovers = Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline")).Where(File.Exists)
+            .Select(f => { try { return File.ReadAllText(f); } catch (IOException) { return ""; } })
+            .Where(cmd => cmd.Contains(path) && (cmd.Contains("ffmpeg") || cmd.Contains("ffprobe")));
+        Assert.Empty(leftovers);
+    }
+
+    [Fact]
     public void OneBadVideoDoesNotStopTheBatch()
     {
         string good = Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_1.webm");

@@ -198,4 +198,14 @@ public class VideoFrameSamplerTests(GeneratedVideos videos) : IClassFixture<Gene
         }
         Assert.InRange(maxLevels, 0.01f, 1.01f);
     }
+
+    [Fact]
+    public void FileNamesWithSpacesColonsAndLeadingDashesAreRead()
+    {
+        string path = videos.GetFile("-odd name: v1.webm", p => File.Copy(RealClips[0], p));
+
+        var clip = new VideoFrameSampler(new VideoFrameSampler.Options { FrameCount = 2 }).SampleRgb(path);
+
+        Assert.Equal([0, (int)clip.Info.FrameCount - 1], clip.SourceFrameIndices);
+    }
 }
