@@ -59,12 +59,13 @@ public sealed class CaptionEvaluator
 
         var rawCandidates = ids.Select(id => candidates[id]).ToArray();
         var rawReferences = ids.Select(id => references[id]).ToArray();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         string[] cands;
         IReadOnlyList<string>[] refs;
         if (_options.Tokenize)
         {
-            cands = PtbTokenizer.Tokenize(rawCandidates);
-            var flat = PtbTokenizer.Tokenize(rawReferences.SelectMany(r => r).ToArray());
+            cands = PtbTokenizer.Tokenize(rawCandidates, parallel);
+            var flat = PtbTokenizer.Tokenize(rawReferences.SelectMany(r => r).ToArray(), parallel);
             refs = new IReadOnlyList<string>[ids.Length];
             int at = 0;
             for (int i = 0; i < ids.Length; i++)
@@ -79,7 +80,6 @@ public sealed class CaptionEvaluator
             refs = rawReferences;
         }
 
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         var metrics = _options.Metrics;
 
         double[]? bleu = null;
