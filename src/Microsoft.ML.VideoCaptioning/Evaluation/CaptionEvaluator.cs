@@ -96,10 +96,9 @@ public sealed class CaptionEvaluator
             if ((metrics & CaptionMetricKinds.CIDEr) != 0) (cider, ciderItems) = CiderD.Score(candidateIds, referenceIds, parallel);
         }
 
-        double? meteor = null;
-        double[]? meteorItems = null;
+        MeteorStatistics? meteorTotal = null;
         MeteorStatistics[]? meteorStats = null;
-        if ((metrics & CaptionMetricKinds.Meteor) != 0) (meteor, meteorItems, meteorStats) = _meteor.Value.Score(cands, refs, parallel);
+        if ((metrics & CaptionMetricKinds.Meteor) != 0) (meteorTotal, meteorStats) = _meteor.Value.Score(cands, refs, parallel);
 
         double? rouge = null;
         double[]? rougeItems = null;
@@ -111,16 +110,16 @@ public sealed class CaptionEvaluator
             perItem[ids[i]] = new CaptionItemScores
             {
                 Bleu1 = bleuItems?[i][0], Bleu2 = bleuItems?[i][1], Bleu3 = bleuItems?[i][2], Bleu4 = bleuItems?[i][3],
-                Meteor = meteorItems?[i], RougeL = rougeItems?[i], CIDEr = ciderItems?[i], MeteorStatistics = meteorStats?[i],
+                Meteor = meteorStats?[i].Score, RougeL = rougeItems?[i], CIDEr = ciderItems?[i], MeteorStatistics = meteorStats?[i],
             };
         }
 
         return new CaptionMetrics
         {
             Bleu1 = bleu?[0], Bleu2 = bleu?[1], Bleu3 = bleu?[2], Bleu4 = bleu?[3],
-            Meteor = meteor, RougeL = rouge, CIDEr = cider,
+            Meteor = meteorTotal?.Score, RougeL = rouge, CIDEr = cider,
             BleuStatistics = bleuStats,
-            MeteorStatistics = meteorStats is null ? null : MeteorStatistics.Sum(meteorStats),
+            MeteorStatistics = meteorTotal,
             Ids = ids,
             PerItem = perItem,
         };

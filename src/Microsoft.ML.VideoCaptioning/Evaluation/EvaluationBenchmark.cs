@@ -54,7 +54,7 @@ public static class EvaluationBenchmark
         }
 
         var evaluator = new CaptionEvaluator(new CaptionEvaluatorOptions { MeteorDataDirectory = meteorDataDirectory });
-        var warmupIds = candidates.Keys.Take(Math.Min(items, 16)).ToArray();
+        var warmupIds = candidates.Keys.Take(Math.Min(items, 256)).ToArray();
         evaluator.Evaluate(warmupIds.ToDictionary(id => id, id => references[id]), warmupIds.ToDictionary(id => id, id => candidates[id]));
 
         var watch = Stopwatch.StartNew();

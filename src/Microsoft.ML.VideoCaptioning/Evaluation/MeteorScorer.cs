@@ -177,13 +177,13 @@ internal sealed class MeteorScorer(MeteorResources resources, MeteorParaphraseTa
     private readonly ConcurrentDictionary<string, int> _stemHashes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]> _synsets = new(StringComparer.Ordinal);
 
-    public (double Corpus, double[] PerItem, MeteorStatistics[] Statistics) Score(IReadOnlyList<string> candidates,
+    /// <summary>Statistics of each item (best reference) and their sum, whose score is the corpus METEOR.</summary>
+    public (MeteorStatistics Total, MeteorStatistics[] Items) Score(IReadOnlyList<string> candidates,
         IReadOnlyList<IReadOnlyList<string>> references, ParallelOptions parallel)
     {
         var stats = new MeteorStatistics[candidates.Count];
         Parallel.For(0, candidates.Count, parallel, i => stats[i] = ScoreItem(candidates[i], references[i]));
-        var total = MeteorStatistics.Sum(stats);
-        return (total.Score, stats.Select(s => s.Score).ToArray(), stats);
+        return (MeteorStatistics.Sum(stats), stats);
     }
 
     private MeteorStatistics ScoreItem(string candidate, IReadOnlyList<string> references)
