@@ -34,10 +34,13 @@ public sealed class CaptionEvaluator
     /// <summary>The Meteor data shipped with the library: <c>assets/meteor-1.5</c> next to the application.</summary>
     public static string DefaultMeteorDataDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "assets", "meteor-1.5");
 
-    /// <summary>Creates an evaluator.</summary>
+    /// <summary>Creates an evaluator. Nothing is loaded until the first evaluation that needs METEOR.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="CaptionEvaluatorOptions.MaxDegreeOfParallelism"/> is below 1.</exception>
     public CaptionEvaluator(CaptionEvaluatorOptions? options = null)
     {
         _options = options ?? new CaptionEvaluatorOptions();
+        if (_options.MaxDegreeOfParallelism is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be at least 1.");
         _meteor = new Lazy<MeteorScorer>(() => new MeteorScorer(
                 MeteorResources.Get(_options.MeteorDataDirectory ?? DefaultMeteorDataDirectory),
                 _options.MeteorParaphraseFile is { } file ? MeteorParaphraseTable.Load(file) : null),
@@ -50,6 +53,7 @@ public sealed class CaptionEvaluator
     /// see them in (it matters only for floating-point summation and for PTB look-ahead across lines).
     /// </summary>
     /// <exception cref="ArgumentException">The id sets differ or an item has no references.</exception>
+    /// <exception cref="FileNotFoundException">METEOR is requested and a Meteor data file or the paraphrase table is missing.</exception>
     public CaptionMetrics Evaluate(IReadOnlyDictionary<string, IReadOnlyList<string>> references, IReadOnlyDictionary<string, string> candidates)
     {
         ArgumentNullException.ThrowIfNull(references);
