@@ -56,9 +56,12 @@ internal static class Bleu
         return (corpus, perItem, new BleuStatistics(testLength, referenceLength, guess, correct));
     }
 
+    [ThreadStatic] private static Dictionary<NGram, int>? t_maxCounts;
+
     private static ItemStats Cook(int[] candidate, int[][] references)
     {
-        var maxCounts = new Dictionary<NGram, int>();
+        var maxCounts = t_maxCounts ??= [];
+        maxCounts.Clear();
         int closest = -1;
         foreach (var reference in references)
         {

@@ -34,10 +34,13 @@ public sealed class CaptionEvaluator
     /// <summary>The Meteor data shipped with the library: <c>assets/meteor-1.5</c> next to the application.</summary>
     public static string DefaultMeteorDataDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "assets", "meteor-1.5");
 
-    /// <summary>Creates an evaluator.</summary>
+    /// <summary>Creates an evaluator. Nothing is loaded until the first evaluation that needs METEOR.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="CaptionEvaluatorOptions.MaxDegreeOfParallelism"/> is below 1.</exception>
     public CaptionEvaluator(CaptionEvaluatorOptions? options = null)
     {
         _options = options ?? new CaptionEvaluatorOptions();
+        if (_options.MaxDegreeOfParallelism is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be at least 1.");
         _meteor = new Lazy<MeteorScorer>(() => new MeteorScorer(
                 MeteorResources.Get(_options.MeteorDataDirectory ?? DefaultMeteorDataDirectory),
                 _options.MeteorParaphraseFile is { } file ? MeteorParaphraseTable.Load(file) : null),
@@ -50,6 +53,7 @@ public sealed class CaptionEvaluator
     /// see them in (it matters only for floating-point summation and for PTB look-ahead across lines).
     /// </summary>
     /// <exception cref="ArgumentException">The id sets differ or an item has no references.</exception>
+    /// <exception cref="FileNotFoundException">METEOR is requested and a Meteor data file or the paraphrase table is missing.</exception>
     public CaptionMetrics Evaluate(IReadOnlyDictionary<string, IReadOnlyList<string>> references, IReadOnlyDictionary<string, string> candidates)
     {
         ArgumentNullException.ThrowIfNull(references);
@@ -59,12 +63,13 @@ public sealed class CaptionEvaluator
 
         var rawCandidates = ids.Select(id => candidates[id]).ToArray();
         var rawReferences = ids.Select(id => references[id]).ToArray();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         string[] cands;
         IReadOnlyList<string>[] refs;
         if (_options.Tokenize)
         {
-            cands = PtbTokenizer.Tokenize(rawCandidates);
-            var flat = PtbTokenizer.Tokenize(rawReferences.SelectMany(r => r).ToArray());
+            cands = PtbTokenizer.Tokenize(rawCandidates, parallel);
+            var flat = PtbTokenizer.Tokenize(rawReferences.SelectMany(r => r).ToArray(), parallel);
             refs = new IReadOnlyList<string>[ids.Length];
             int at = 0;
             for (int i = 0; i < ids.Length; i++)
@@ -79,7 +84,6 @@ public sealed class CaptionEvaluator
             refs = rawReferences;
         }
 
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         var metrics = _options.Metrics;
 
         double[]? bleu = null;
@@ -96,10 +100,9 @@ public sealed class CaptionEvaluator
             if ((metrics & CaptionMetricKinds.CIDEr) != 0) (cider, ciderItems) = CiderD.Score(candidateIds, referenceIds, parallel);
         }
 
-        double? meteor = null;
-        double[]? meteorItems = null;
+        MeteorStatistics? meteorTotal = null;
         MeteorStatistics[]? meteorStats = null;
-        if ((metrics & CaptionMetricKinds.Meteor) != 0) (meteor, meteorItems, meteorStats) = _meteor.Value.Score(cands, refs, parallel);
+        if ((metrics & CaptionMetricKinds.Meteor) != 0) (meteorTotal, meteorStats) = _meteor.Value.Score(cands, refs, parallel);
 
         double? rouge = null;
         double[]? rougeItems = null;
@@ -111,16 +114,16 @@ public sealed class CaptionEvaluator
             perItem[ids[i]] = new CaptionItemScores
             {
                 Bleu1 = bleuItems?[i][0], Bleu2 = bleuItems?[i][1], Bleu3 = bleuItems?[i][2], Bleu4 = bleuItems?[i][3],
-                Meteor = meteorItems?[i], RougeL = rougeItems?[i], CIDEr = ciderItems?[i], MeteorStatistics = meteorStats?[i],
+                Meteor = meteorStats?[i].Score, RougeL = rougeItems?[i], CIDEr = ciderItems?[i], MeteorStatistics = meteorStats?[i],
             };
         }
 
         return new CaptionMetrics
         {
             Bleu1 = bleu?[0], Bleu2 = bleu?[1], Bleu3 = bleu?[2], Bleu4 = bleu?[3],
-            Meteor = meteor, RougeL = rouge, CIDEr = cider,
+            Meteor = meteorTotal?.Score, RougeL = rouge, CIDEr = cider,
             BleuStatistics = bleuStats,
-            MeteorStatistics = meteorStats is null ? null : MeteorStatistics.Sum(meteorStats),
+            MeteorStatistics = meteorTotal,
             Ids = ids,
             PerItem = perItem,
         };

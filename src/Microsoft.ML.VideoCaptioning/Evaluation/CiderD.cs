@@ -10,13 +10,6 @@ internal static class CiderD
 {
     private const double Sigma = 6.0;
 
-    private sealed class Vector(Dictionary<NGram, double>[] values, double[] norms, int length)
-    {
-        public Dictionary<NGram, double>[] Values { get; } = values;
-        public double[] Norms { get; } = norms;
-        public int Length { get; } = length;
-    }
-
     public static (double Corpus, double[] PerItem) Score(IReadOnlyList<int[]> candidates, IReadOnlyList<int[][]> references,
         ParallelOptions parallel)
     {
@@ -39,59 +32,67 @@ internal static class CiderD
                     if (seen.Add(gram)) documentFrequency[gram] = documentFrequency.GetValueOrDefault(gram) + 1.0;
         }
 
-        double refLength = Math.Log(count);
+        double logItems = Math.Log(count); // coco-caption's ref_len
         var perItem = new double[count];
-        Parallel.For(0, count, parallel, i =>
-        {
-            var hyp = ToVector(candidateCounts[i], documentFrequency, refLength);
-            var score = new double[NGrams.MaxOrder];
-            foreach (var refCounts in referenceCounts[i])
-            {
-                var sim = Similarity(hyp, ToVector(refCounts, documentFrequency, refLength));
-                for (int n = 0; n < score.Length; n++) score[n] += sim[n];
-            }
-            double average = LegacyText.NumpyMean(score);
-            average /= referenceCounts[i].Length;
-            average *= 10.0;
-            perItem[i] = average;
-        });
+        Parallel.For(0, count, parallel, i => perItem[i] = ScoreItem(candidateCounts[i], referenceCounts[i], documentFrequency, logItems));
         return (LegacyText.NumpyMean(perItem), perItem);
     }
 
-    private static Vector ToVector((NGram Gram, int Count)[] counts, Dictionary<NGram, double> documentFrequency, double refLength)
+    private static double ScoreItem((NGram Gram, int Count)[] candidate, (NGram Gram, int Count)[][] references,
+        Dictionary<NGram, double> documentFrequency, double logItems)
     {
-        var values = new Dictionary<NGram, double>[NGrams.MaxOrder];
-        for (int n = 0; n < values.Length; n++) values[n] = [];
-        var norms = new double[NGrams.MaxOrder];
-        int length = 0;
-        foreach (var (gram, termFrequency) in counts)
+        // Candidate tf-idf weights in n-gram insertion order (the order coco-caption sums them in).
+        var hypValues = new double[candidate.Length];
+        var hypIndex = new Dictionary<NGram, int>(candidate.Length);
+        var (hypNorms, hypBigrams) = Weights(candidate, documentFrequency, logItems, hypValues);
+        for (int k = 0; k < candidate.Length; k++) hypIndex[candidate[k].Gram] = k;
+
+        var score = new double[NGrams.MaxOrder];
+        var refValues = new double[candidate.Length];
+        double[] refWeights = [];
+        foreach (var reference in references)
         {
-            double df = Math.Log(Math.Max(1.0, documentFrequency.GetValueOrDefault(gram)));
-            int n = gram.Order - 1;
-            double v = termFrequency * (refLength - df);
-            values[n][gram] = v;
-            norms[n] += v * v;
-            if (n == 1) length += termFrequency;
+            if (refWeights.Length < reference.Length) refWeights = new double[reference.Length];
+            var (refNorms, refBigrams) = Weights(reference, documentFrequency, logItems, refWeights);
+            Array.Clear(refValues);
+            for (int k = 0; k < reference.Length; k++)
+                if (hypIndex.TryGetValue(reference[k].Gram, out int at)) refValues[at] = refWeights[k];
+
+            double delta = hypBigrams - refBigrams;
+            double penalty = Math.Pow(Math.E, -Math.Pow(delta, 2) / (2 * Math.Pow(Sigma, 2)));
+            var val = new double[NGrams.MaxOrder];
+            for (int k = 0; k < candidate.Length; k++)
+                val[candidate[k].Gram.Order - 1] += Math.Min(hypValues[k], refValues[k]) * refValues[k];
+            for (int n = 0; n < val.Length; n++)
+            {
+                if (hypNorms[n] != 0 && refNorms[n] != 0) val[n] /= hypNorms[n] * refNorms[n];
+                val[n] *= penalty;
+                score[n] += val[n];
+            }
         }
-        for (int n = 0; n < norms.Length; n++) norms[n] = Math.Sqrt(norms[n]);
-        return new Vector(values, norms, length);
+        double average = LegacyText.NumpyMean(score);
+        average /= references.Length;
+        average *= 10.0;
+        return average;
     }
 
-    private static double[] Similarity(Vector hyp, Vector reference)
+    // tf-idf weight of each n-gram (into weights), the norm per order and the number of bigrams.
+    private static (double[] Norms, int Bigrams) Weights((NGram Gram, int Count)[] counts, Dictionary<NGram, double> documentFrequency,
+        double logItems, double[] weights)
     {
-        double delta = hyp.Length - reference.Length;
-        double penalty = Math.Pow(Math.E, -(delta * delta) / (2 * Sigma * Sigma));
-        var val = new double[NGrams.MaxOrder];
-        for (int n = 0; n < val.Length; n++)
+        var norms = new double[NGrams.MaxOrder];
+        int bigrams = 0;
+        for (int k = 0; k < counts.Length; k++)
         {
-            foreach (var (gram, v) in hyp.Values[n])
-            {
-                double r = reference.Values[n].GetValueOrDefault(gram);
-                val[n] += Math.Min(v, r) * r;
-            }
-            if (hyp.Norms[n] != 0 && reference.Norms[n] != 0) val[n] /= hyp.Norms[n] * reference.Norms[n];
-            val[n] *= penalty;
+            var (gram, termFrequency) = counts[k];
+            double df = Math.Log(Math.Max(1.0, documentFrequency.GetValueOrDefault(gram)));
+            int n = gram.Order - 1;
+            double v = termFrequency * (logItems - df);
+            weights[k] = v;
+            norms[n] += Math.Pow(v, 2);
+            if (n == 1) bigrams += termFrequency;
         }
-        return val;
+        for (int n = 0; n < norms.Length; n++) norms[n] = Math.Sqrt(norms[n]);
+        return (norms, bigrams);
     }
 }

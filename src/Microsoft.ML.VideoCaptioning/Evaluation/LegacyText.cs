@@ -140,13 +140,10 @@ internal static class LegacyText
     }
 
     /// <summary>
-    /// <c>numpy.sum</c> of a float64 vector: pairwise summation with an 8-way unrolled base case of up to 128 values,
-    /// added to the additive identity 0.0. <c>numpy.mean</c> divides this by the count.
+    /// <c>numpy.mean</c> of a non-empty float64 vector: numpy's pairwise summation (8-way unrolled blocks of up to 128
+    /// values) added to the identity 0.0, divided by the count.
     /// </summary>
-    public static double NumpySum(ReadOnlySpan<double> values) => 0.0 + PairwiseSum(values);
-
-    /// <summary><c>numpy.mean</c> of a non-empty float64 vector.</summary>
-    public static double NumpyMean(ReadOnlySpan<double> values) => NumpySum(values) / values.Length;
+    public static double NumpyMean(ReadOnlySpan<double> values) => (0.0 + PairwiseSum(values)) / values.Length;
 
     private static double PairwiseSum(ReadOnlySpan<double> a)
     {

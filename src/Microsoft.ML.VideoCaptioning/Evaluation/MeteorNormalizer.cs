@@ -54,10 +54,8 @@ internal static partial class MeteorNormalizer
     [GeneratedRegex("[" + Alpha + "]", RegexOptions.CultureInvariant)]
     private static partial Regex AnyLetter();
 
-    [GeneratedRegex(@"[ \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+", RegexOptions.CultureInvariant)]
-    private static partial Regex Whitespace();
-
     /// <summary>Normalizes one line as <c>Normalizer.normalizeLine(line, English, keepPunctuation: true)</c>.</summary>
+    /// <remarks>Each rewrite runs only when its literal character occurs, which cannot change the result.</remarks>
     public static string Normalize(string line, IReadOnlyDictionary<string, bool> nonbreakingPrefixes)
     {
         string s = SeparateSymbols(" " + line + " ");
@@ -70,36 +68,72 @@ internal static partial class MeteorNormalizer
             s = s.Replace("DOTMULTI.", "DOTDOTMULTI", StringComparison.Ordinal);
         }
 
-        s = CommaBetweenNonDigits().Replace(s, "$1 , $2");
-        s = CommaAfterDigit().Replace(s, "$1 , $2");
-        s = CommaBeforeDigit().Replace(s, "$1 , $2");
+        if (s.Contains(','))
+        {
+            s = CommaBetweenNonDigits().Replace(s, "$1 , $2");
+            s = CommaAfterDigit().Replace(s, "$1 , $2");
+            s = CommaBeforeDigit().Replace(s, "$1 , $2");
+        }
 
-        s = SingleQuotes().Replace(s, "'");
-        s = DoubleQuotes().Replace(s, " \" ");
+        if (s.AsSpan().IndexOfAny("`\u2018\u2019") >= 0) s = SingleQuotes().Replace(s, "'");
+        if (s.AsSpan().IndexOfAny("\u201C\u201D") >= 0 || s.Contains("''", StringComparison.Ordinal)) s = DoubleQuotes().Replace(s, " \" ");
 
-        s = s.Replace("\u2013", "-", StringComparison.Ordinal);
-        s = s.Replace("--", "-", StringComparison.Ordinal);
-        s = DashBetweenWords().Replace(s, "$1 $2");
+        if (s.AsSpan().IndexOfAny('-', '\u2013') >= 0)
+        {
+            s = s.Replace("\u2013", "-", StringComparison.Ordinal);
+            s = s.Replace("--", "-", StringComparison.Ordinal);
+            s = DashBetweenWords().Replace(s, "$1 $2");
+        }
 
-        s = ApostropheBetweenNonLetters().Replace(s, "$1 ' $2");
-        s = ApostropheBeforeLetter().Replace(s, "$1 ' $2");
-        s = ApostropheAfterLetter().Replace(s, "$1 ' $2");
-        s = ApostropheInsideWord().Replace(s, "$1 '$2");
-        s = ApostropheDecade().Replace(s, "$1 '$2");
+        if (s.Contains('\''))
+        {
+            s = ApostropheBetweenNonLetters().Replace(s, "$1 ' $2");
+            s = ApostropheBeforeLetter().Replace(s, "$1 ' $2");
+            s = ApostropheAfterLetter().Replace(s, "$1 ' $2");
+            s = ApostropheInsideWord().Replace(s, "$1 '$2");
+            s = ApostropheDecade().Replace(s, "$1 '$2");
+        }
 
         s = SplitPeriods(s, nonbreakingPrefixes);
 
         while (s.Contains("DOTDOTMULTI", StringComparison.Ordinal)) s = s.Replace("DOTDOTMULTI", "DOTMULTI.", StringComparison.Ordinal);
         s = s.Replace("DOTMULTI", ".", StringComparison.Ordinal);
 
-        return LegacyText.JavaTrim(Whitespace().Replace(s, " "));
+        return LegacyText.JavaTrim(CollapseWhitespace(s));
+    }
+
+    private static bool IsMeteorSpace(char c) =>
+        c is ' ' or '\u00A0' or '\u1680' or >= '\u2000' and <= '\u200A' or '\u202F' or '\u205F' or '\u3000';
+
+    // Runs of Meteor's space characters become one ASCII space.
+    private static string CollapseWhitespace(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (IsMeteorSpace(s[i]))
+            {
+                sb.Append(' ');
+                while (i + 1 < s.Length && IsMeteorSpace(s[i + 1])) i++;
+            }
+            else
+            {
+                sb.Append(s[i]);
+            }
+        }
+        return sb.ToString();
     }
 
     // Puts spaces around every code point that is not a word character, whitespace, or one of . ' ` , - ‘ ’.
     private static string SeparateSymbols(string s)
     {
+        int first = 0;
+        while (first < s.Length && IsKeptTogether(s[first])) first++;
+        if (first == s.Length) return s;
+
         var sb = new StringBuilder(s.Length + 16);
-        for (int i = 0; i < s.Length; i++)
+        sb.Append(s, 0, first);
+        for (int i = first; i < s.Length; i++)
         {
             char c = s[i];
             if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
@@ -107,7 +141,7 @@ internal static partial class MeteorNormalizer
                 sb.Append(' ').Append(c).Append(s[i + 1]).Append(' ');
                 i++;
             }
-            else if (IsAlnum(c) || c is ' ' or '\t' or '\n' or '\u000B' or '\f' or '\r' or '.' or '\'' or '`' or ',' or '-' or '\u2018' or '\u2019')
+            else if (IsKeptTogether(c))
             {
                 sb.Append(c);
             }
@@ -118,6 +152,9 @@ internal static partial class MeteorNormalizer
         }
         return sb.ToString();
     }
+
+    private static bool IsKeptTogether(char c) =>
+        IsAlnum(c) || c is ' ' or '\t' or '\n' or '\u000B' or '\f' or '\r' or '.' or '\'' or '`' or ',' or '-' or '\u2018' or '\u2019';
 
     private static bool IsAlnum(char c) =>
         c is >= '0' and <= '9' || IsAlpha(c);
@@ -153,6 +190,14 @@ internal static partial class MeteorNormalizer
 
     private static string SplitPeriods(string s, IReadOnlyDictionary<string, bool> nonbreakingPrefixes)
     {
+        // Without a period this step only re-joins the words with single spaces, which the final whitespace
+        // collapse and trim also achieve once the word separators are spaces.
+        if (!s.Contains('.'))
+            return string.Create(s.Length, s, (span, src) =>
+            {
+                for (int i = 0; i < src.Length; i++) span[i] = src[i] is '\t' or '\n' or '\r' or '\f' ? ' ' : src[i];
+            });
+
         var words = LegacyText.JavaStringTokenizer(s);
         var sb = new StringBuilder(s.Length + 8);
         for (int i = 0; i < words.Count; i++)

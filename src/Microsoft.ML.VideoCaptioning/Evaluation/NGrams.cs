@@ -35,8 +35,10 @@ internal static class NGrams
     /// <summary>Counts every n-gram once, in the order of first appearance (Python dict insertion order).</summary>
     public static (NGram Gram, int Count)[] Count(int[] words)
     {
-        var index = new Dictionary<NGram, int>();
-        var counts = new List<(NGram, int)>();
+        var index = t_index ??= [];
+        var counts = t_counts ??= [];
+        index.Clear();
+        counts.Clear();
         for (int k = 1; k <= MaxOrder; k++)
         {
             for (int i = 0; i + k <= words.Length; i++)
@@ -55,4 +57,7 @@ internal static class NGrams
         }
         return counts.ToArray();
     }
+
+    [ThreadStatic] private static Dictionary<NGram, int>? t_index;
+    [ThreadStatic] private static List<(NGram, int)>? t_counts;
 }

@@ -7,8 +7,8 @@ namespace Microsoft.ML.VideoCaptioning.Evaluation;
 /// The English lexer of Stanford PTBTokenizer 3.4.1 with its default options, as run by coco-caption
 /// (<c>-preserveLines -lowerCase</c>): PTB3 escaping of brackets, LaTeX quotes, "--" dashes, "..." ellipses,
 /// currency normalization, contractions and assimilations ("gonna") split, no Americanization and no escaping of
-/// "/" and "*". Rules are tried at every position; the longest match wins (a trailing context counts towards the
-/// length) and ties go to the earlier rule, as in the JFlex scanner.
+/// "/" and "*". As in the JFlex scanner, all rules are compiled into one automaton: at each position the longest match
+/// wins (a trailing context counts towards its length) and ties go to the earlier rule.
 /// </summary>
 internal static class PtbLexer
 {

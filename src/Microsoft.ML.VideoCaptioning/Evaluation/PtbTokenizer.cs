@@ -27,10 +27,12 @@ public static class PtbTokenizer
     /// Tokenizes captions exactly as coco-caption's <c>PTBTokenizer.tokenize</c> does for one call: the result has one
     /// string per caption, words separated by single spaces, lower case, punctuation removed ("" for an empty caption).
     /// </summary>
-    public static string[] Tokenize(IReadOnlyList<string> captions)
+    public static string[] Tokenize(IReadOnlyList<string> captions) => Tokenize(captions, new ParallelOptions());
+
+    internal static string[] Tokenize(IReadOnlyList<string> captions, ParallelOptions parallel)
     {
         ArgumentNullException.ThrowIfNull(captions);
-        var lines = PtbLines(captions);
+        var lines = PtbLines(captions, parallel);
         var result = new string[captions.Count];
         for (int i = 0; i < result.Length; i++) result[i] = RemovePunctuation(lines[i]);
         return result;
@@ -43,7 +45,7 @@ public static class PtbTokenizer
     public static string TokenizeToPtbLine(string caption)
     {
         ArgumentNullException.ThrowIfNull(caption);
-        return PtbLines([caption])[0];
+        return PtbLines([caption], new ParallelOptions())[0];
     }
 
     /// <summary>coco-caption's filter: <c>' '.join(w for w in line.rstrip().split(' ') if w not in PUNCTUATIONS)</c>.</summary>
@@ -56,18 +58,38 @@ public static class PtbTokenizer
         return string.Join(' ', kept);
     }
 
-    private static string[] PtbLines(IReadOnlyList<string> captions)
+    private const int CaptionsPerChunk = 512;
+
+    private static string[] PtbLines(IReadOnlyList<string> captions, ParallelOptions parallel)
+    {
+        var lines = new string[captions.Count];
+        int chunks = (captions.Count + CaptionsPerChunk - 1) / CaptionsPerChunk;
+        Parallel.For(0, chunks, parallel, chunk =>
+        {
+            int first = chunk * CaptionsPerChunk;
+            int count = Math.Min(CaptionsPerChunk, captions.Count - first);
+            TokenizeLines(captions, first, count, lines);
+        });
+        return lines;
+    }
+
+    // The lexer never matches a token across a line break and each line starts afresh, but a few rules look ahead
+    // into the following lines (for example an acronym's period before a capitalized word). A chunk of lines is
+    // therefore lexed together with the following lines up to and including two non-blank ones, which covers every
+    // look-ahead of the rules, and only the chunk's own lines are kept.
+    private static void TokenizeLines(IReadOnlyList<string> captions, int first, int count, string[] lines)
     {
         var text = new StringBuilder();
-        for (int i = 0; i < captions.Count; i++)
+        int end = first + count;
+        for (int i = first, nonBlank = 0; i < captions.Count && (i < end || nonBlank < 2); i++)
         {
-            if (i > 0) text.Append('\n');
+            if (i > first) text.Append('\n');
             foreach (char c in captions[i])
                 text.Append(c is '\n' or '\r' or '\u000B' or '\u000C' or '\u2028' or '\u2029' ? ' ' : c);
+            if (i >= end && !string.IsNullOrWhiteSpace(captions[i])) nonBlank++;
         }
 
-        var lines = new string[captions.Count];
-        int line = 0;
+        int line = first;
         var current = new StringBuilder();
         foreach (string token in PtbLexer.Tokenize(text.ToString()))
         {
@@ -75,12 +97,12 @@ public static class PtbTokenizer
             {
                 lines[line++] = current.ToString();
                 current.Clear();
+                if (line == end) return;
                 continue;
             }
             if (current.Length > 0) current.Append(' ');
             current.Append(LegacyText.JavaToLowerCase(token));
         }
-        if (captions.Count > 0) lines[line] = current.ToString();
-        return lines;
+        lines[line] = current.ToString();
     }
 }

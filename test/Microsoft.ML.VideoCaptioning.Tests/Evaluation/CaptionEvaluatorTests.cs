@@ -24,9 +24,10 @@ public class CaptionEvaluatorTests
     }
 
     [Fact]
-    public void AllMetricsUseCocoNamesInOrder()
+    public void DefaultsFindTheShippedMeteorDataAndUseCocoNamesInOrder()
     {
-        var result = new CaptionEvaluator(new CaptionEvaluatorOptions { MeteorDataDirectory = MeteorData }).Evaluate(Public.Refs, Public.Cands);
+        Assert.True(File.Exists(Path.Combine(CaptionEvaluator.DefaultMeteorDataDirectory, "english.synsets")));
+        var result = new CaptionEvaluator().Evaluate(Public.Refs, Public.Cands);
         Assert.Equal(["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr"], result.ToDictionary().Keys);
         Assert.Equal(result.Ids.Count, result.PerItem.Count);
     }

@@ -50,6 +50,28 @@ public class PtbTokenizerTests
     }
 
     [Fact]
+    public void LookAheadCrossesLinesAndChunkBoundaries()
+    {
+        // "I." before a capitalized sentence starter is split into "I" and "." (which coco then drops); at the end of
+        // the text, or before a lowercase word, it stays "I.".
+        Assert.Equal(["world war i", "the end"], PtbTokenizer.Tokenize(["world war I.", "The end"]));
+        Assert.Equal(["world war i.", "the end"], PtbTokenizer.Tokenize(["world war I.", "the end"]));
+        Assert.Equal(["world war i."], PtbTokenizer.Tokenize(["world war I."]));
+        Assert.Equal(["world war i", "", "", "the end"], PtbTokenizer.Tokenize(["world war I.", "", " ", "The end"]));
+
+        foreach (int at in new[] { 511, 1023 })
+        {
+            var captions = Enumerable.Range(0, 1200).Select(i => $"caption {i}").ToArray();
+            captions[at] = "world war I.";
+            captions[at + 1] = "";
+            captions[at + 2] = "The end";
+            var tokenized = PtbTokenizer.Tokenize(captions);
+            Assert.Equal("world war i", tokenized[at]);
+            Assert.Equal(captions.Select((c, i) => i == at ? "world war i" : c.ToLowerInvariant()), tokenized);
+        }
+    }
+
+    [Fact]
     public void AllThirtyCasesArePresent() => Assert.Equal(30, Cases.Length);
 
     [Theory]
