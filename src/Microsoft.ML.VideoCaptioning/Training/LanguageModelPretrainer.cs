@@ -22,6 +22,7 @@ public static class LanguageModelPretrainer
         if (texts.Count == 0) throw new ArgumentException("No text to pretrain on.");
         var device = lm.model.embed_tokens.weight.Device;
         var encoded = texts.Select(t => tokenizer.Encode(t.Trim() + "<|endoftext|>")).ToArray();
+        int maxLength = encoded.Max(e => e.Length);
         lm.RequiresGrad(true);
         lm.Train();
         var losses = new double[steps];
@@ -35,7 +36,7 @@ public static class LanguageModelPretrainer
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = TensorScope.Open();
                 var batch = Enumerable.Range(0, Math.Min(batchSize, encoded.Length)).Select(_ => encoded[rng.Next(encoded.Length)]).ToArray();
-                int len = batch.Max(b => b.Length);
+                int len = maxLength;   // one shape for every step: the caching allocator then reuses every buffer
                 var ids = new long[batch.Length * len];
                 var labels = new long[batch.Length * len];
                 var mask = new long[batch.Length * len];

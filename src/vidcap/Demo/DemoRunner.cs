@@ -21,7 +21,7 @@ public sealed record DemoOptions
     public int Clips { get; init; } = 240;
     public int Seed { get; init; } = 1;
     public int Epochs { get; init; } = 30;
-    public int LanguageModelSteps { get; init; } = 300;
+    public int LanguageModelSteps { get; init; } = 200;
     public int ReportClips { get; init; } = 8;
 }
 
@@ -36,6 +36,14 @@ public sealed record DemoResult(IReadOnlyDictionary<string, double> Metrics, str
 /// </summary>
 public static class DemoRunner
 {
+    /// <summary>The demo's stand-in encoder: V-JEPA 2's architecture, tiny, random. Patches of 8 pixels keep shape detail at crop 64.</summary>
+    public static readonly VJepa2Config Encoder = new(128, 2, 4, 4.0, 8, 2, 64, 3, 1e-6, true);
+
+    private const int Frames = 16;
+
+    /// <summary>Visual tokens per clip: (frames / tubelet) · (crop / patch)².</summary>
+    public static int VisualTokens => Frames / Encoder.TubeletSize * Encoder.GridSize * Encoder.GridSize;
+
     public static DemoResult Run(DemoOptions o, Action<string> log, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
@@ -62,8 +70,8 @@ public static class DemoRunner
         var tokenizer = Qwen2Tokenizer.LoadDefault();
         if (!File.Exists(Path.Combine(encoderDir, "model.safetensors")))
         {
-            log("writing a tiny random V-JEPA 2 (HF layout: 2 layers, hidden 96, crop 64)");
-            RandomModels.WriteVJepa2(encoderDir, new VJepa2Config(96, 2, 4, 4.0, 16, 2, 64, 3, 1e-6, true), seed: (ulong)o.Seed);
+            log($"writing a tiny random V-JEPA 2 (HF layout: {Encoder.NumHiddenLayers} layers, hidden {Encoder.HiddenSize}, patch {Encoder.PatchSize}, crop {Encoder.CropSize})");
+            RandomModels.WriteVJepa2(encoderDir, Encoder, seed: (ulong)o.Seed);
         }
         if (!File.Exists(Path.Combine(lmDir, "model.safetensors")))
         {
@@ -96,14 +104,14 @@ public static class DemoRunner
             PredictionBatchSize = 16,
             Trainer = new QFormerTrainerOptions
             {
-                QFormer = new QFormerConfig { NumQueries = 16, NumHeads = 4, Depth = 2, Dropout = 0.1, MlpDropout = 0.1 },
+                QFormer = new QFormerConfig { NumQueries = 16, NumHeads = 4, Depth = 2, Dropout = 0.1, MlpDropout = 0.1, VisualPositions = VisualTokens },
                 Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 2e-3, WeightDecay = 0.03,
                 WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
                 SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = Path.Combine(root, "checkpoints"),
                 Generation = new GenerationOptions { MaxNewTokens = 16 }, MaxValidationCaptions = 0,
             },
         };
-        var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: 16, cropSize: 64)
+        var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: Frames, cropSize: Encoder.CropSize)
             .Append(ctx.Transforms.FeaturizeVJepa("Features", "Frames", encoderDir, cacheDirectory: Path.Combine(root, "features"), batchSize: 16))
             .Append(ctx.Trainers.QFormerCaption(trainer));
         var trainView = ctx.Data.LoadFromEnumerable(trainRows);

@@ -25,6 +25,12 @@ public sealed record QFormerConfig
     [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.1;
     /// <summary>Dropout inside the MLP (training only).</summary>
     [JsonPropertyName("mlp_dropout")] public double MlpDropout { get; init; } = 0.3;
+    /// <summary>
+    /// When positive, a learned position embedding <c>visual_pos_embed</c> (1, N, dim) is added to the projected visual
+    /// tokens, N = this value (the encoder's token count). Off (0) in the seed: a strong encoder's features carry their
+    /// position already; a weak one (the demo's tiny random encoder) needs it for motion.
+    /// </summary>
+    [JsonPropertyName("visual_positions")] public int VisualPositions { get; init; }
 
     public int MlpDim => (int)(Dim * MlpRatio);
 
@@ -34,6 +40,7 @@ public sealed record QFormerConfig
             throw new ModelConfigException($"{source}: num_queries, dim, num_heads, depth, visual_dim and mlp_ratio must be positive.");
         if (Dim % NumHeads != 0) throw new ModelConfigException($"{source}: dim {Dim} is not divisible by num_heads {NumHeads}.");
         if (Dropout is < 0 or >= 1 || MlpDropout is < 0 or >= 1) throw new ModelConfigException($"{source}: dropouts must be in [0, 1).");
+        if (VisualPositions < 0) throw new ModelConfigException($"{source}: visual_positions must be 0 (off) or the number of visual tokens.");
     }
 
     /// <summary>Reads <c>qformer_config.json</c> from a directory (or the file).</summary>
@@ -148,6 +155,7 @@ public sealed class QFormerBlock : Module
 public sealed class QFormer : Module
 {
     public readonly Tensor query_tokens;
+    public readonly Tensor? visual_pos_embed;
     public readonly Linear visual_proj;
     public readonly QFormerBlock[] blocks;
     public readonly LayerNorm norm;
@@ -160,6 +168,7 @@ public sealed class QFormer : Module
         Config = c;
         query_tokens = Parameter("query_tokens", Tensor.Empty([1, c.NumQueries, c.Dim], o.DType, o.Device));
         visual_proj = Child("visual_proj", new Linear(c.VisualDim, c.Dim, true, o));
+        if (c.VisualPositions > 0) visual_pos_embed = Parameter("visual_pos_embed", Tensor.Empty([1, c.VisualPositions, c.Dim], o.DType, o.Device));
         blocks = Enumerable.Range(0, c.Depth).Select(i => Child($"blocks.{i}", new QFormerBlock(c, o))).ToArray();
         norm = Child("norm", new LayerNorm(c.Dim, c.LayerNormEps, o));
     }
@@ -171,6 +180,7 @@ public sealed class QFormer : Module
         query_tokens.NormalInPlace(0, 0.02);   // trunc_normal_(std=0.02) with the default ±2 absolute cut (100 σ)
         using (var s = TensorScope.Open()) query_tokens.CopyFrom(query_tokens.Clamp(-2, 2));
         visual_proj.ResetParameters();
+        visual_pos_embed?.NormalInPlace(0, 0.02);
         foreach (var b in blocks) b.ResetParameters();
         norm.weight.FillInPlace(1);
         norm.bias.FillInPlace(0);
@@ -206,6 +216,12 @@ public sealed class QFormer : Module
     {
         using var scope = TensorScope.Open();
         var visual = visual_proj.Forward(features.To(query_tokens.DType));
+        if (visual_pos_embed != null)
+        {
+            if (visual.Size(1) != Config.VisualPositions)
+                throw new ArgumentException($"The Q-Former has position embeddings for {Config.VisualPositions} visual tokens but got {visual.Size(1)}; use the same frame count and crop size as in training.");
+            visual = visual + visual_pos_embed;
+        }
         var q = query_tokens.Expand(features.Size(0), Config.NumQueries, Config.Dim);
         foreach (var b in blocks) q = b.Forward(q, visual, visualMask);
         return norm.Forward(q).MoveToOuterScope();
