@@ -14,7 +14,48 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Measure speed; prints a table (or JSON) with ratios against a reference measured in the same run.");
         bench.Subcommands.Add(Engine());
+        var small = new Option<bool>("--small") { Description = "Skip the real-size (Qwen2-0.5B-shaped) workloads" };
+        bench.Subcommands.Add(Rows("featurize", "Featurizer clips/s (tiny model) and ViT-L layer/encoder time vs ENGINE.md's limit", _ => ModelBench.Featurize()));
+        bench.Subcommands.Add(Rows("generate", "Greedy generation tokens/s at batch 1 and 32 (tiny and Qwen2-0.5B shape)", p => ModelBench.Generate(large: !p.GetValue(small)), small));
+        bench.Subcommands.Add(Rows("train", "Seconds per training sample (tiny, and the seed Q-Former over a Qwen2-0.5B shape)", p => ModelBench.Train(large: !p.GetValue(small)), small));
+        var clips = new Option<string[]>("--clips") { Description = "Real clips to sample (default: none, only the generated 1080p clip)", AllowMultipleArgumentsPerToken = true };
+        bench.Subcommands.Add(Rows("video", "Frame sampling clips/s: given clips and a generated 1080p clip", p => ModelBench.Video(p.GetValue(clips) ?? []), clips));
+        bench.Subcommands.Add(Rows("metrics", "Caption evaluator items/s (2,000 items × 20 references, all metrics)", _ =>
+        {
+            var r = Evaluation.EvaluationBenchmark.Run(2000, 20, 42);
+            return [new BenchRow($"evaluator, {r.Items} items × {r.ReferencesPerItem} refs", r.ItemsPerSecond, "items/s")];
+        }));
+        bench.Subcommands.Add(Rows("tokenizer", "Qwen2 tokenizer encode MB/s and load time", _ =>
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var tok = Text.Qwen2Tokenizer.LoadDefault();
+            double load = sw.Elapsed.TotalSeconds;
+            return [new BenchRow("tokenizer.json load", load, "s"), new BenchRow("encode, 4 MB generated text", Text.TokenizerBenchmark.Run(tok), "MB/s")];
+        }));
         return bench;
+    }
+
+    private static Command Rows(string name, string description, Func<ParseResult, List<BenchRow>> run, params Option[] extra)
+    {
+        var json = JsonOption();
+        var cmd = new Command(name, description) { json };
+        foreach (var o in extra) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            var rows = run(p);
+            if (p.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(rows, Indented));
+                return ExitCodes.Ok;
+            }
+            AnsiConsole.MarkupLine($"libtorch {Markup.Escape(Microsoft.ML.VideoCaptioning.Engine.Torch.Version)}, {Microsoft.ML.VideoCaptioning.Engine.Torch.NumThreads} threads, {Environment.ProcessorCount} cores");
+            var t = new Table().AddColumns("workload", "value", "unit", "reference", "ratio");
+            foreach (var r in rows)
+                t.AddRow(Markup.Escape(r.Workload), r.Value.ToString("G4"), r.Unit, r.Reference is { } v ? $"{v:G4} ({Markup.Escape(r.ReferenceName ?? "")})" : "-", r.Ratio?.ToString("F2") ?? "-");
+            AnsiConsole.Write(t);
+            return ExitCodes.Ok;
+        });
+        return cmd;
     }
 
     internal static Option<bool> JsonOption() => new("--json") { Description = "Print the figures as JSON" };

@@ -104,8 +104,8 @@ public static class DemoRunner
             PredictionBatchSize = 16,
             Trainer = new QFormerTrainerOptions
             {
-                QFormer = new QFormerConfig { NumQueries = 16, NumHeads = 4, Depth = 2, Dropout = 0.1, MlpDropout = 0.1, VisualPositions = VisualTokens },
-                Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 2e-3, WeightDecay = 0.03,
+                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.1, MlpDropout = 0.1, VisualPositions = VisualTokens },
+                Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
                 WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
                 SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = Path.Combine(root, "checkpoints"),
                 Generation = new GenerationOptions { MaxNewTokens = 16 }, MaxValidationCaptions = 0,

@@ -1,0 +1,315 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML.VideoCaptioning.Data;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Features;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
+using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML.VideoCaptioning.Training;
+using Microsoft.ML.VideoCaptioning.Video;
+using Spectre.Console;
+
+namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
+
+/// <summary><c>vidcap featurize</c>, <c>train</c>, <c>evaluate</c> and <c>caption</c>.</summary>
+public static class PipelineCommands
+{
+    private static readonly string[] VideoExtensions = [".mp4", ".webm", ".mkv", ".avi", ".mov", ".gif", ".m4v"];
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static Option<string> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
+
+    /// <summary>Videos named directly, found in folders (recursively), or listed in .jsonl/.csv dataset files.</summary>
+    internal static List<string> ExpandInputs(IEnumerable<string> inputs)
+    {
+        var list = new List<string>();
+        foreach (var i in inputs)
+        {
+            if (Directory.Exists(i))
+                list.AddRange(Directory.EnumerateFiles(i, "*", SearchOption.AllDirectories).Where(f => VideoExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order());
+            else if (i.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)) list.AddRange(DatasetLoaders.Jsonl(i).Select(r => r.VideoPath));
+            else if (i.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) list.AddRange(DatasetLoaders.Csv(i).Select(r => r.VideoPath));
+            else if (File.Exists(i)) list.Add(Path.GetFullPath(i));
+            else throw new UsageException($"'{i}' is not a video file, a folder, or a .jsonl/.csv dataset.");
+        }
+        return list;
+    }
+
+    private static (int, int) ParseShard(string s)
+    {
+        var parts = s.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n > 0 && i >= 0 && i < n) return (i, n);
+        throw new UsageException($"--shard '{s}' must be i/N with 0 ≤ i < N, e.g. 0/4.");
+    }
+
+    public static Command Featurize()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Videos, folders of videos, or .jsonl/.csv datasets", Arity = ArgumentArity.OneOrMore };
+        var encoder = new Option<string>("--encoder") { Description = "V-JEPA 2 model directory (Hugging Face layout)", Required = true };
+        var cache = new Option<string>("--cache") { Description = "Feature cache directory", Required = true };
+        var frames = new Option<int>("--frames") { Description = "Frames sampled per clip", DefaultValueFactory = _ => 32 };
+        var dtype = new Option<string>("--dtype") { Description = "Storage type of cached features: float16 or bfloat16", DefaultValueFactory = _ => "float16" };
+        var shard = new Option<string>("--shard") { Description = "Process only shard i of N (i/N)", DefaultValueFactory = _ => "0/1" };
+        var batch = new Option<int>("--batch-size") { Description = "Clips per encoder call", DefaultValueFactory = _ => 1 };
+        var compute = new Option<string>("--compute") { Description = "Encoder compute type: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
+        var report = new Option<string?>("--report") { Description = "Write failed videos to this JSON file (default: <cache>/failures.json)" };
+        var seedSquash = new Option<bool>("--seed-squash") { Description = "Reproduce the seed's preprocessing (squash to 256×256 first)" };
+        var device = DeviceOption();
+        var json = BenchCommand.JsonOption();
+        var cmd = new Command("featurize", "Encode videos with the frozen V-JEPA 2 into a feature cache (one safetensors file per video; skips done, redoes stale).")
+        {
+            inputs, encoder, cache, frames, dtype, shard, batch, compute, report, seedSquash, device, json,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var videos = ExpandInputs(p.GetValue(inputs)!);
+            if (videos.Count == 0) throw new UsageException("No videos found in the inputs.");
+            using var featurizer = new VJepaFeaturizer(p.GetValue(encoder)!, new VJepaFeaturizerOptions
+            {
+                Device = Device.Parse(p.GetValue(device)!), BatchSize = p.GetValue(batch), ComputeType = DTypes.Parse(p.GetValue(compute)!),
+            });
+            var sampling = new VideoFrameSampler.Options { FrameCount = p.GetValue(frames), CropSize = featurizer.CropSize, SeedSquashTo256 = p.GetValue(seedSquash) };
+            var cacheDir = new FeatureCache(p.GetValue(cache)!);
+            var jobOptions = new FeaturizeJobOptions { Shard = ParseShard(p.GetValue(shard)!), StorageType = DTypes.Parse(p.GetValue(dtype)!) };
+            FeaturizeReport r = null!;
+            if (CliRunner.Interactive && !p.GetValue(json))
+                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(c =>
+                    {
+                        var task = c.AddTask("featurizing", maxValue: 1);
+                        r = FeaturizeJob.Run(videos, featurizer, sampling, cacheDir, jobOptions, new Progress<FeaturizeProgress>(pr =>
+                        {
+                            task.MaxValue = Math.Max(1, pr.Total);
+                            task.Value = pr.Done + pr.Failed;
+                            task.Description = $"featurizing {pr.ClipsPerSecond:F2} clips/s, {pr.Failed} failed";
+                        }), ct);
+                    });
+            else r = FeaturizeJob.Run(videos, featurizer, sampling, cacheDir, jobOptions, null, ct);
+            var reportPath = p.GetValue(report) ?? Path.Combine(cacheDir.Directory, "failures.json");
+            if (r.Failed > 0) FeaturizeJob.WriteFailures(reportPath, r);
+            if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
+            else
+            {
+                Console.WriteLine($"{r.Computed} computed, {r.Skipped} already cached, {r.Failed} failed of {r.Total} ({r.ClipsPerSecond:F2} clips/s)");
+                foreach (var f in r.Failures.Take(10)) Console.Error.WriteLine($"  failed: {f.Video}: {f.Error}");
+                if (r.Failed > 0) Console.Error.WriteLine($"  all failures: {reportPath}");
+            }
+            return Task.FromResult(r.Failed == 0 ? ExitCodes.Ok : ExitCodes.Failure);
+        });
+        return cmd;
+    }
+
+    /// <summary>Rows of a dataset given on the command line (.jsonl, .csv, or SSv2/MSR-VTT/VATEX JSON with --videos).</summary>
+    private static IDataView LoadDataset(VideoCaptioningContext ctx, string path, string? format, string? videos, string? paraphrases)
+    {
+        format ??= Path.GetExtension(path).ToLowerInvariant() switch { ".jsonl" => "jsonl", ".csv" => "csv", _ => null };
+        if (format is "ssv2" or "msrvtt" or "vatex" && videos == null) throw new UsageException($"--format {format} needs --videos DIR.");
+        return format switch
+        {
+            "jsonl" => ctx.Data.LoadFromJsonl(path),
+            "csv" => ctx.Data.LoadFromCsv(path),
+            "ssv2" => ctx.Data.LoadSsv2(path, videos!, paraphrases),
+            "msrvtt" => ctx.Data.LoadMsrVtt(path, videos!),
+            "vatex" => ctx.Data.LoadVatex(path, videos!),
+            _ => throw new UsageException($"Cannot tell the format of '{path}': use --format jsonl|csv|ssv2|msrvtt|vatex."),
+        };
+    }
+
+    public static Command Train()
+    {
+        var train = new Option<string>("--train") { Description = "Training data (.jsonl, .csv, or dataset JSON with --format)", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation data (same format)" };
+        var format = new Option<string?>("--format") { Description = "jsonl, csv, ssv2, msrvtt or vatex (default: from the extension)" };
+        var videos = new Option<string?>("--videos") { Description = "Video folder for ssv2/msrvtt/vatex" };
+        var paraphrases = new Option<string?>("--paraphrases") { Description = "SSv2 paraphrase JSON in the seed's format ({id: [paraphrase, ...]})" };
+        var encoder = new Option<string>("--encoder") { Description = "V-JEPA 2 model directory", Required = true };
+        var lm = new Option<string>("--language-model") { Description = "Qwen2 model directory", Required = true };
+        var output = new Option<string>("--out") { Description = "Model zip to write", Required = true };
+        var cache = new Option<string?>("--cache") { Description = "Feature cache directory (recommended)" };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint directory (resumable; default: <out>.checkpoints)" };
+        var frames = new Option<int>("--frames") { DefaultValueFactory = _ => 32, Description = "Frames per clip" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 8 };
+        var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 16, Description = "Gradient accumulation steps" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-5 };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 0, Description = "Warm-up steps (with --cosine: cosine decay after)" };
+        var cosine = new Option<bool>("--cosine") { Description = "Cosine learning-rate decay" };
+        var clip = new Option<double?>("--clip-grad") { Description = "Clip the gradient norm to this value" };
+        var seedLabels = new Option<bool>("--seed-labels") { Description = "Train on caption padding like the seed (default: padding masked)" };
+        var patience = new Option<int?>("--patience") { Description = "Early stopping after this many epochs without improvement" };
+        var metric = new Option<string>("--metric") { DefaultValueFactory = _ => "CIDEr", Description = "Best-epoch metric: loss, CIDEr, Bleu_4, METEOR, ROUGE_L" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var embed = new Option<bool>("--embed-frozen") { Description = "Copy the frozen encoder and language model into the zip" };
+        var device = DeviceOption();
+        var cmd = new Command("train", "Featurize (cached) and train the Q-Former; writes a model zip. Rerun the same command to resume.")
+        {
+            train, validation, format, videos, paraphrases, encoder, lm, output, cache, checkpoints, frames, epochs, batch, accumulation, lr, warmup, cosine,
+            clip, seedLabels, patience, metric, seed, embed, device,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var dev = Device.Parse(p.GetValue(device)!);
+            var ctx = new VideoCaptioningContext(p.GetValue(seed), dev) { CancellationToken = ct, Log = s => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(s)}") };
+            string F(Option<string?> o) => p.GetValue(o)!;
+            var trainData = LoadDataset(ctx, p.GetValue(train)!, F(format), F(videos), F(paraphrases));
+            var valData = p.GetValue(validation) is { } v ? LoadDataset(ctx, v, F(format), F(videos), null) : null;
+            var outPath = p.GetValue(output)!;
+            int crop = Models.VJepa2.VJepa2Config.Load(p.GetValue(encoder)!).CropSize;
+            var options = new QFormerCaptionEstimator.Options
+            {
+                LanguageModelPath = p.GetValue(lm)!,
+                Trainer = new QFormerTrainerOptions
+                {
+                    Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), GradientAccumulationSteps = p.GetValue(accumulation), LearningRate = p.GetValue(lr),
+                    WarmupSteps = p.GetValue(warmup), Schedule = p.GetValue(cosine) ? LearningRateSchedule.Cosine : LearningRateSchedule.Constant,
+                    MaxGradNorm = p.GetValue(clip), MaskPaddingInLabels = !p.GetValue(seedLabels), EarlyStoppingPatience = p.GetValue(patience),
+                    SelectionMetric = valData == null ? "loss" : p.GetValue(metric)!, Seed = (ulong)p.GetValue(seed), Device = dev,
+                    CheckpointDirectory = p.GetValue(checkpoints) ?? outPath + ".checkpoints",
+                },
+                Progress = new TrainingProgressPrinter(),
+            };
+            var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", p.GetValue(frames), crop)
+                .Append(ctx.Transforms.FeaturizeVJepa(new VJepaFeaturizerEstimator.Options
+                {
+                    EncoderPath = p.GetValue(encoder)!, CacheDirectory = p.GetValue(cache), Featurizer = new VJepaFeaturizerOptions { Device = dev },
+                }))
+                .Append(ctx.Trainers.QFormerCaption(options));
+            using var model = pipeline.Fit(trainData, valData);
+            ctx.Model.Save(model, trainData.Schema, outPath, new ModelSaveOptions { EmbedFrozenModels = p.GetValue(embed) });
+            Console.WriteLine($"model written to {outPath}");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    /// <summary>One line per optimizer step (throttled) and per epoch.</summary>
+    private sealed class TrainingProgressPrinter : IProgress<TrainingProgress>
+    {
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(TrainingProgress p)
+        {
+            if (p.Phase == "train" && DateTime.UtcNow - _last < TimeSpan.FromSeconds(2) && p.Step != p.TotalSteps) return;
+            _last = DateTime.UtcNow;
+            string eta = p.Eta is { } e ? $" ETA {e:hh\\:mm\\:ss}" : "";
+            Console.WriteLine(p.Phase switch
+            {
+                "train" => $"epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.SamplesPerSecond:F1} samples/s{eta}",
+                "epoch" => $"epoch {p.Epoch + 1} done: train loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : ""),
+                _ => $"{p.Phase} epoch {p.Epoch + 1}",
+            });
+        }
+    }
+
+    public static Command Evaluate()
+    {
+        var refs = new Option<string>("--references") { Description = "coco-format references {id: [caption, ...]}", Required = true };
+        var cands = new Option<string>("--candidates") { Description = "coco-format candidates {id: [caption]}", Required = true };
+        var json = BenchCommand.JsonOption();
+        var perItem = new Option<bool>("--per-item") { Description = "Also print each item's scores" };
+        var meteorData = new Option<string?>("--meteor-data") { Description = "Meteor 1.5 data folder (default: shipped with vidcap)" };
+        var paraphrase = new Option<string?>("--meteor-paraphrase") { Description = "Meteor paraphrase table (paraphrase-en.gz) for coco-caption's full METEOR" };
+        var cmd = new Command("evaluate", "Score captions exactly as coco-caption does: BLEU-1..4, METEOR 1.5, ROUGE-L, CIDEr-D.")
+        {
+            refs, cands, json, perItem, meteorData, paraphrase,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var (r, c) = CaptionDataLoader.Load(p.GetValue(refs)!, p.GetValue(cands)!);
+            var metrics = new CaptionEvaluator(new CaptionEvaluatorOptions
+            {
+                MeteorDataDirectory = p.GetValue(meteorData), MeteorParaphraseFile = p.GetValue(paraphrase),
+            }).Evaluate(r, c);
+            if (p.GetValue(json))
+            {
+                var o = new Dictionary<string, object>(metrics.ToDictionary().Select(kv => KeyValuePair.Create(kv.Key, (object)kv.Value)));
+                if (p.GetValue(perItem)) o["per_item"] = metrics.Ids.ToDictionary(id => id, id => metrics.PerItem[id].ToDictionary());
+                Console.WriteLine(JsonSerializer.Serialize(o, Indented));
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            var t = new Table().AddColumns("metric", "value");
+            foreach (var (k, v) in metrics.ToDictionary()) t.AddRow(k, v.ToString("F6"));
+            AnsiConsole.Write(t);
+            if (p.GetValue(perItem))
+            {
+                var items = new Table().AddColumn("id");
+                var names = metrics.ToDictionary().Keys.ToList();
+                foreach (var n in names) items.AddColumn(n);
+                foreach (var id in metrics.Ids)
+                {
+                    var d = metrics.PerItem[id].ToDictionary();
+                    items.AddRow([Markup.Escape(id), .. names.Select(n => d.TryGetValue(n, out var v) ? v.ToString("F4") : "-")]);
+                }
+                AnsiConsole.Write(items);
+            }
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    private sealed class VideoInput
+    {
+        public string VideoPath { get; set; } = "";
+    }
+
+    private sealed class CaptionOutput
+    {
+        public string? Caption { get; set; }
+        public VisualFeatures? Features { get; set; }
+    }
+
+    public static Command Caption()
+    {
+        var inputs = new Argument<string[]>("videos") { Description = "Videos to caption", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string>("--model") { Description = "Model zip written by vidcap train or vidcap demo", Required = true };
+        var overlay = new Option<string?>("--overlay") { Description = "Write the clip with its caption drawn on (OUT.gif; a folder when captioning several videos)" };
+        var encoder = new Option<string?>("--encoder") { Description = "Use this encoder directory instead of the one recorded in the model" };
+        var lm = new Option<string?>("--language-model") { Description = "Use this language-model directory instead of the recorded one" };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Accept frozen models whose hashes differ from the recorded ones" };
+        var json = BenchCommand.JsonOption();
+        var device = DeviceOption();
+        var cmd = new Command("caption", "Caption videos with a trained model; a video that fails is reported and the others still get captions.")
+        {
+            inputs, model, overlay, encoder, lm, noVerify, json, device,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var videos = ExpandInputs(p.GetValue(inputs)!);
+            var dev = Device.Parse(p.GetValue(device)!);
+            var ctx = new VideoCaptioningContext(device: dev) { CancellationToken = ct };
+            using var chain = ctx.Model.Load(p.GetValue(model)!, out _, new ModelLoadOptions
+            {
+                Device = dev, EncoderPath = p.GetValue(encoder), LanguageModelPath = p.GetValue(lm), SkipFrozenModelVerification = p.GetValue(noVerify),
+            });
+            var engine = ctx.Model.CreatePredictionEngine<VideoInput, CaptionOutput>(chain);
+            var results = engine.PredictBatch(videos.Select(v => new VideoInput { VideoPath = v }).ToList(), ct);
+            var overlayPath = p.GetValue(overlay);
+            int failed = 0;
+            var output = new List<object>();
+            for (int i = 0; i < videos.Count; i++)
+            {
+                var r = results[i];
+                if (r.Caption == null)
+                {
+                    failed++;
+                    var err = r.Features?.Error?.Message ?? "unknown error";
+                    Console.Error.WriteLine($"{videos[i]}: failed: {err}");
+                    output.Add(new { video = videos[i], error = err });
+                    continue;
+                }
+                output.Add(new { video = videos[i], caption = r.Caption });
+                if (!p.GetValue(json)) Console.WriteLine($"{videos[i]}\t{r.Caption}");
+                if (overlayPath != null)
+                {
+                    var target = videos.Count == 1 && !Directory.Exists(overlayPath) ? overlayPath
+                        : Path.Combine(Directory.CreateDirectory(overlayPath).FullName, Path.GetFileNameWithoutExtension(videos[i]) + ".gif");
+                    CaptionOverlay.Write(videos[i], r.Caption, target);
+                }
+            }
+            if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(output, Indented));
+            return Task.FromResult(failed == 0 ? ExitCodes.Ok : failed == videos.Count ? ExitCodes.BadInput : ExitCodes.Failure);
+        });
+        return cmd;
+    }
+}
