@@ -10,6 +10,7 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = "1"; $env:DOTNET_NOLOGO = "1"
 
 function Install-Packages {
     $pkgs = @("cmake", "g++", "ffmpeg", "fonts-dejavu-core")
+    if ($Command -eq "test") { $pkgs += "chromium" }   # the report test renders the demo's HTML in headless Chromium
     if (-not $env:TORCH_DIR -and -not $env:PYTHON) { $pkgs += @("libtorch-dev", "libopenblas0-pthread") }
     $missing = $pkgs | Where-Object { -not ((dpkg-query -W -f='${Status}' $_ 2>$null) -match "install ok installed") }
     if ($missing) {

@@ -21,6 +21,8 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 install_packages() {
   local pkgs=(cmake g++ ffmpeg fonts-dejavu-core)
+  # the report test renders the demo's HTML in headless Chromium
+  if [[ "${WITH_CHROMIUM:-0}" == 1 ]]; then pkgs+=(chromium); fi
   if [[ -z "${TORCH_DIR:-}" && -z "${PYTHON:-}" ]]; then pkgs+=(libtorch-dev libopenblas0-pthread); fi
   local missing=()
   for p in "${pkgs[@]}"; do
@@ -117,7 +119,7 @@ cmd=${1:-build}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   build) build_all ;;
-  test) build_all && run_tests "$@" ;;
+  test) WITH_CHROMIUM=1 build_all && run_tests "$@" ;;
   demo) build_all && artifacts/bin/vidcap demo "$@" ;;
   bench) build_all && artifacts/bin/vidcap bench "$@" ;;
   clean) rm -rf artifacts build; find src test examples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} + ;;

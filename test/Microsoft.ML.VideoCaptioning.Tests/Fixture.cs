@@ -33,6 +33,18 @@ public sealed class Fixture : IDisposable
     public static IEnumerable<string> Names(string prefix) =>
         Directory.GetFiles(TestPaths.Fixtures, prefix + "*.io.json").Select(f => Path.GetFileName(f)[..^".io.json".Length]).Order();
 
+    /// <summary>(fixture, case) for every case of every fixture whose name starts with <paramref name="prefix"/>: theory data.</summary>
+    public static TheoryData<string, string> AllCases(string prefix)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in Names(prefix))
+        {
+            using var f = Open(name);
+            foreach (var c in f.Cases) data.Add(name, c);
+        }
+        return data;
+    }
+
     /// <summary>The case names: the part of each tensor name before the first dot.</summary>
     public IEnumerable<string> Cases => _tensors.Tensors.Keys.Where(k => k.Contains('.')).Select(k => k[..k.IndexOf('.')]).Distinct().Order();
 

@@ -19,18 +19,21 @@ public sealed record SyntheticWorldOptions
     public int FramesPerSecond { get; init; } = 12;
     /// <summary>Colour × shape × motion combinations that appear only in the test split (compositional generalisation).</summary>
     public int HeldOutCombinations { get; init; } = 8;
-    /// <summary>Share of the clips that are test clips (all of them from held-out combinations).</summary>
-    public double TestFraction { get; init; } = 0.2;
+    /// <summary>Share of the clips that are test clips (new renderings, never seen in training).</summary>
+    public double TestFraction { get; init; } = 0.25;
+    /// <summary>Share of the test clips drawn from the held-out combinations; the rest are new clips of seen combinations.</summary>
+    public double UnseenShare { get; init; } = 0.5;
 }
 
-/// <summary>One generated clip.</summary>
-public sealed record SyntheticClip(string Id, string Video, string Color, string Shape, string Motion, IReadOnlyList<string> Captions, string Split);
+/// <summary>One generated clip; <c>Unseen</c> marks a test clip whose combination never occurs in training.</summary>
+public sealed record SyntheticClip(string Id, string Video, string Color, string Shape, string Motion, IReadOnlyList<string> Captions, string Split, bool Unseen);
 
 /// <summary>
 /// A tiny synthetic video world for learning end to end without downloads: a circle, square or triangle in red, green,
 /// blue or yellow moves left→right, right→left, up or down over a plain background. Each clip has a template caption plus
-/// paraphrases. Some colour × shape × motion combinations are held out of training and make up the test split, so test
-/// scores measure compositional generalisation, not memorisation.
+/// paraphrases. The test split holds new clips of the training combinations and clips of colour × shape × motion
+/// combinations held out of training entirely, so test scores on the latter ("unseen") measure compositional
+/// generalisation, not memorisation.
 /// </summary>
 public static class SyntheticWorld
 {
@@ -88,8 +91,8 @@ public static class SyntheticWorld
 
     /// <summary>
     /// Renders the clips as H.264 mp4 files under <paramref name="outDir"/>/videos and writes <c>train.jsonl</c> and
-    /// <c>test.jsonl</c> (one <c>{"video", "captions", "color", "shape", "motion"}</c> object per line; paths relative to
-    /// the file). Returns the clips.
+    /// <c>test.jsonl</c> (one <c>{"video", "captions", "color", "shape", "motion", "unseen"}</c> object per line; paths
+    /// relative to the file). Returns the clips.
     /// </summary>
     public static IReadOnlyList<SyntheticClip> Generate(string outDir, SyntheticWorldOptions? options = null, IProgress<int>? progress = null,
         CancellationToken cancellation = default)
@@ -103,11 +106,12 @@ public static class SyntheticWorld
         var train = (from c in Colors from s in Shapes from m in Motions select (c, s, m)).Except(heldOut).ToList();
         int testCount = Math.Max(1, (int)Math.Round(o.Count * o.TestFraction));
         var rng = new Random(o.Seed);
+        int unseenCount = (int)Math.Round(testCount * o.UnseenShare);
         var specs = Enumerable.Range(0, o.Count).Select(i =>
         {
-            bool test = i < testCount;
-            var combo = test ? heldOut[i % heldOut.Count] : train[rng.Next(train.Count)];
-            return (Index: i, Test: test, Color: combo.Item1, Shape: combo.Item2, Motion: combo.Item3, Seed: rng.Next());
+            bool test = i < testCount, unseen = i < unseenCount;
+            var combo = unseen ? heldOut[i % heldOut.Count] : train[rng.Next(train.Count)];
+            return (Index: i, Test: test, Unseen: unseen, Color: combo.Item1, Shape: combo.Item2, Motion: combo.Item3, Seed: rng.Next());
         }).ToList();
         int done = 0;
         var clips = new SyntheticClip[o.Count];
@@ -116,13 +120,13 @@ public static class SyntheticWorld
             var id = $"synth_{s.Index:D5}";
             var rel = $"videos/{id}.mp4";
             Render(Path.Combine(outDir, rel), s.Color, s.Shape, s.Motion, new Random(s.Seed), o);
-            clips[s.Index] = new SyntheticClip(id, rel, s.Color, s.Shape, s.Motion, Captions(s.Color, s.Shape, s.Motion), s.Test ? "test" : "train");
+            clips[s.Index] = new SyntheticClip(id, rel, s.Color, s.Shape, s.Motion, Captions(s.Color, s.Shape, s.Motion), s.Test ? "test" : "train", s.Unseen);
             progress?.Report(Interlocked.Increment(ref done));
         });
         foreach (var split in new[] { "train", "test" })
             File.WriteAllLines(Path.Combine(outDir, split + ".jsonl"), clips.Where(c => c.Split == split).Select(c => JsonSerializer.Serialize(new
             {
-                id = c.Id, video = c.Video, captions = c.Captions, color = c.Color, shape = c.Shape, motion = c.Motion,
+                id = c.Id, video = c.Video, captions = c.Captions, color = c.Color, shape = c.Shape, motion = c.Motion, unseen = c.Unseen,
             })));
         return clips;
     }
@@ -131,7 +135,7 @@ public static class SyntheticWorld
     {
         int side = rng.Next(o.MinSize / 2, o.MaxSize / 2 + 1) * 2;   // even, for yuv420p
         int frames = rng.Next(o.MinFrames, o.MaxFrames + 1);
-        double r = side * (0.12 + 0.06 * rng.NextDouble());
+        double r = side * (0.2 + 0.08 * rng.NextDouble());
         byte bg = (byte)rng.Next(10, 60);
         var (cr, cg, cb) = Rgb[color];
         double across = r + 2 + rng.NextDouble() * (side - 2 * r - 4);   // position on the axis perpendicular to the motion

@@ -90,6 +90,22 @@ public abstract class Module : IDisposable
                 "Is this the right model directory?");
     }
 
+    /// <summary>Loads <paramref name="module"/>'s parameters from the weights in <paramref name="dir"/>; disposes the module if that fails.</summary>
+    public static T LoadFrom<T>(T module, string dir) where T : Module
+    {
+        try
+        {
+            using var ck = Checkpoint.Open(dir);
+            module.Load(ck);
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The parameters as a name → tensor map (the tensors are the live parameters, not copies).</summary>
     public IReadOnlyDictionary<string, Tensor> StateDict() => NamedParameters().ToDictionary(p => p.Name, p => p.Value);
 

@@ -36,10 +36,13 @@ th{background:#f2f2f2}.ok{color:#1a7f37}.bad{color:#b42318}img{image-rendering:p
 </style></head><body>
 <h1>Synthetic-world captioning demo</h1>
 <p>A Q-Former trained between a frozen tiny random V-JEPA 2 and a frozen tiny Qwen2 (real Qwen2 tokenizer), evaluated on
-colour × shape × motion combinations that never appear in training. Scores are coco-caption's (BLEU, METEOR, ROUGE-L, CIDEr-D).</p>
-<h2>Held-out test metrics</h2><table><tr><th>metric</th><th>value</th></tr>
+new clips: renderings of training combinations, and colour × shape × motion combinations that never appear in training
+(the <em>_unseen</em> rows: compositional generalisation). Scores are coco-caption's (BLEU, METEOR, ROUGE-L, CIDEr-D);
+the baseline is the best single caption predicted for every clip.</p>
+<h2>Test metrics</h2><table><tr><th>metric</th><th>value</th></tr>
 """);
-        foreach (var k in new[] { "CIDEr", "baseline_CIDEr", "Bleu_1", "Bleu_4", "METEOR", "ROUGE_L", "accuracy_color", "accuracy_shape", "accuracy_motion", "accuracy_all" })
+        foreach (var k in new[] { "CIDEr", "baseline_CIDEr", "Bleu_1", "Bleu_4", "METEOR", "ROUGE_L", "accuracy_color", "accuracy_shape", "accuracy_motion", "accuracy_all",
+                     "CIDEr_unseen", "baseline_CIDEr_unseen", "accuracy_color_unseen", "accuracy_shape_unseen", "accuracy_motion_unseen", "accuracy_all_unseen" })
             if (metrics.TryGetValue(k, out var v)) sb.Append($"<tr><td>{k}</td><td class=\"num\">{F(v)}</td></tr>\n");
         if (metrics.TryGetValue("CIDEr", out var cider) && metrics.TryGetValue("baseline_CIDEr", out var baseCider))
             sb.Append($"<tr><td>CIDEr / baseline</td><td class=\"num\">{F(cider / Math.Max(baseCider, 1e-9))}×</td></tr>\n");

@@ -20,8 +20,8 @@ public sealed record DemoOptions
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "demo");
     public int Clips { get; init; } = 240;
     public int Seed { get; init; } = 1;
-    public int Epochs { get; init; } = 30;
-    public int LanguageModelSteps { get; init; } = 200;
+    public int Epochs { get; init; } = 60;
+    public int LanguageModelSteps { get; init; } = 150;
     public int ReportClips { get; init; } = 8;
 }
 
@@ -37,7 +37,7 @@ public sealed record DemoResult(IReadOnlyDictionary<string, double> Metrics, str
 public static class DemoRunner
 {
     /// <summary>The demo's stand-in encoder: V-JEPA 2's architecture, tiny, random. Patches of 8 pixels keep shape detail at crop 64.</summary>
-    public static readonly VJepa2Config Encoder = new(128, 2, 4, 4.0, 8, 2, 64, 3, 1e-6, true);
+    public static readonly VJepa2Config Encoder = new(192, 1, 4, 4.0, 8, 2, 64, 3, 1e-6, true);
 
     private const int Frames = 16;
 
@@ -97,14 +97,14 @@ public static class DemoRunner
         var trainRows = all.Where((_, i) => i % 10 != 0).ToList();
         var valRows = all.Where((_, i) => i % 10 == 0).ToList();
         var testRows = DatasetLoaders.Jsonl(Path.Combine(dataDir, "test.jsonl")).ToList();
-        log($"train {trainRows.Count} clips, validation {valRows.Count}, test {testRows.Count} (held-out combinations)");
+        log($"train {trainRows.Count} clips, validation {valRows.Count}, test {testRows.Count} (new clips of seen combinations and clips of {world.HeldOutCombinations} held-out combinations)");
         var trainer = new QFormerCaptionEstimator.Options
         {
             LanguageModelPath = lmDir,
             PredictionBatchSize = 16,
             Trainer = new QFormerTrainerOptions
             {
-                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.1, MlpDropout = 0.1, VisualPositions = VisualTokens },
+                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualPositions = VisualTokens },
                 Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
                 WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
                 SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = Path.Combine(root, "checkpoints"),
@@ -126,7 +126,20 @@ public static class DemoRunner
         var result = new Dictionary<string, double>(metrics.ToDictionary());
         result["baseline_CIDEr"] = BestConstantCider(trainRows, testRows);
         foreach (var (attr, acc) in AttributeAccuracy(testRows, predictions)) result[$"accuracy_{attr}"] = acc;
+        // the compositional subset: combinations that never occur in training
+        var heldOut = SyntheticWorld.HeldOut(world.Seed, world.HeldOutCombinations).ToHashSet();
+        var unseen = Enumerable.Range(0, testRows.Count).Where(i => heldOut.Contains(Combination(testRows[i]))).ToList();
+        if (unseen.Count > 0)
+        {
+            var uRows = unseen.Select(i => testRows[i]).ToList();
+            var uPred = unseen.Select(i => predictions[i]).ToList();
+            var cider = new CaptionEvaluator(new CaptionEvaluatorOptions { Metrics = CaptionMetricKinds.CIDEr });
+            result["CIDEr_unseen"] = cider.Evaluate(uRows.ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Captions), uRows.Zip(uPred).ToDictionary(p => p.First.Id, p => p.Second)).CIDEr ?? 0;
+            result["baseline_CIDEr_unseen"] = BestConstantCider(trainRows, uRows);
+            foreach (var (attr, acc) in AttributeAccuracy(uRows, uPred)) result[$"accuracy_{attr}_unseen"] = acc;
+        }
         result["test_clips"] = testRows.Count;
+        result["test_clips_unseen"] = unseen.Count;
         result["train_clips"] = trainRows.Count;
 
         // 5. save, reload, and check the reloaded model captions identically
@@ -144,6 +157,12 @@ public static class DemoRunner
         var report = DemoReport.Write(root, testRows, predictions, result, history, o.ReportClips, log);
         File.WriteAllText(Path.Combine(root, "metrics.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return new DemoResult(result, report, zip, clock.Elapsed.TotalSeconds);
+    }
+
+    private static (string, string, string) Combination(VideoCaptionRow r)
+    {
+        var (c, s, m) = SyntheticWorld.ParseAttributes(r.Captions[0]);
+        return (c!, s!, m!);
     }
 
     /// <summary>CIDEr of the best single caption predicted for every test clip, over all training references.</summary>

@@ -9,16 +9,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Models;
 /// <summary>The Q-Former and the whole captioner wiring against the PyTorch reference (fixtures qformer_* and captioner_*).</summary>
 public class QFormerConformanceTests
 {
-    public static TheoryData<string, string> QFormerCases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var name in Fixture.Names("qformer_"))
-        {
-            using var f = Fixture.Open(name);
-            foreach (var c in f.Cases) data.Add(name, c);
-        }
-        return data;
-    }
+    public static TheoryData<string, string> QFormerCases() => Fixture.AllCases("qformer_");
 
     [Theory]
     [MemberData(nameof(QFormerCases))]

@@ -6,16 +6,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Models;
 /// <summary>Every case of every qwen2_* fixture against the PyTorch reference (fp32 compute; relative tolerance 1e-4, ids exact).</summary>
 public class Qwen2ConformanceTests
 {
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var name in Fixture.Names("qwen2_"))
-        {
-            using var f = Fixture.Open(name);
-            foreach (var c in f.Cases) data.Add(name, c);
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Cases() => Fixture.AllCases("qwen2_");
 
     [Theory]
     [MemberData(nameof(Cases))]

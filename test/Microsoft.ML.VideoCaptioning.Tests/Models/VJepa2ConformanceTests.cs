@@ -7,16 +7,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Models;
 /// <summary>Every case of every vjepa2_tiny* fixture against the PyTorch reference (fp32 compute; relative tolerance 1e-4).</summary>
 public class VJepa2ConformanceTests
 {
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var name in Fixture.Names("vjepa2_tiny"))
-        {
-            using var f = Fixture.Open(name);
-            foreach (var c in f.Cases) data.Add(name, c);
-        }
-        return data;
-    }
+    public static TheoryData<string, string> Cases() => Fixture.AllCases("vjepa2_tiny");
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -187,21 +187,8 @@ public sealed class QFormer : Module
     }
 
     /// <summary>Loads <c>qformer_config.json</c> + <c>model.safetensors</c> from a directory.</summary>
-    public static QFormer FromPretrained(string dir, TensorOptions? options = null)
-    {
-        var q = new QFormer(QFormerConfig.Load(dir), options ?? TensorOptions.CpuFloat32);
-        try
-        {
-            using var ck = Checkpoint.Open(dir);
-            q.Load(ck);
-        }
-        catch
-        {
-            q.Dispose();
-            throw;
-        }
-        return q;
-    }
+    public static QFormer FromPretrained(string dir, TensorOptions? options = null) =>
+        LoadFrom(new QFormer(QFormerConfig.Load(dir), options ?? TensorOptions.CpuFloat32), dir);
 
     /// <summary>Writes <c>qformer_config.json</c> and <c>model.safetensors</c> (float32) into <paramref name="dir"/>.</summary>
     public void SavePretrained(string dir)

@@ -300,18 +300,7 @@ public sealed class Qwen2ForCausalLM : Module
     public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null)
     {
         var o = options ?? TensorOptions.CpuFloat32;
-        var cfg = Qwen2Config.Load(dir);
-        var m = new Qwen2ForCausalLM(cfg, o);
-        try
-        {
-            using var ck = Checkpoint.Open(dir);
-            m.Load(ck);
-        }
-        catch
-        {
-            m.Dispose();
-            throw;
-        }
+        var m = LoadFrom(new Qwen2ForCausalLM(Qwen2Config.Load(dir), o), dir);
         m.Freeze();
         return m;
     }

@@ -289,17 +289,7 @@ public sealed class VJepa2Model : Module
     public static VJepa2Model FromPretrained(string dir, TensorOptions? options = null)
     {
         var o = options ?? TensorOptions.CpuFloat32;
-        var m = new VJepa2Model(VJepa2Config.Load(dir), o);
-        try
-        {
-            using var ck = Checkpoint.Open(dir);
-            m.Load(ck);
-        }
-        catch
-        {
-            m.Dispose();
-            throw;
-        }
+        var m = LoadFrom(new VJepa2Model(VJepa2Config.Load(dir), o), dir);
         m.Freeze();
         return m;
     }
