@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.ML.VideoCaptioning.Cli;
+
+namespace Microsoft.ML.VideoCaptioning.Tests.Cli;
+
+/// <summary>The vidcap program's exit codes and JSON output, run in-process.</summary>
+[Collection(nameof(ConsoleOutput))]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vidcap-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (Program.Main(args), o.ToString(), e.ToString()); }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [Fact]
+    public void EvaluatePrintsCocoJsonAndRejectsBadInputWithCode2()
+    {
+        var gts = Path.Combine(TestPaths.Data, "metrics", "public_captions_gts.json");
+        var res = Path.Combine(TestPaths.Data, "metrics", "public_captions_res.json");
+        var (code, output, _) = Run("evaluate", "--references", gts, "--candidates", res, "--json");
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(output).RootElement;
+        var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Data, "metrics", "public_captions_expected.json"))).RootElement;
+        Assert.True(json.GetProperty("CIDEr").GetDouble() > 0);
+        foreach (var key in new[] { "Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "METEOR", "ROUGE_L", "CIDEr" }) Assert.True(json.TryGetProperty(key, out _), key);
+        Assert.Contains("CIDEr", expected.GetRawText());
+
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, "{ not json");
+        var (code2, _, err) = Run("evaluate", "--references", gts, "--candidates", bad);
+        Assert.Equal(2, code2);
+        Assert.Contains("bad.json", err);
+        var (code3, _, _) = Run("evaluate", "--references", gts);
+        Assert.Equal(2, code3);
+    }
+
+    [Fact]
+    public void CaptionReportsAMissingModelWithCode2()
+    {
+        var (code, _, err) = Run("caption", Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_0.webm"), "--model", Path.Combine(_dir, "none.zip"));
+        Assert.Equal(2, code);
+        Assert.Contains("none.zip", err);
+    }
+}
+
+/// <summary>Tests that redirect the process-wide console run alone.</summary>
+[CollectionDefinition(nameof(ConsoleOutput), DisableParallelization = true)]
+public sealed class ConsoleOutput;

@@ -1,0 +1,83 @@
+using Microsoft.ML.VideoCaptioning.Data;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Features;
+using Microsoft.ML.VideoCaptioning.Video;
+
+namespace Microsoft.ML.VideoCaptioning.Tests.Features;
+
+/// <summary>The feature cache and the featurize job on the vjepa2_tiny_f32 fixture and generated clips.</summary>
+public sealed class FeaturizeJobTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vidcap-feat-").FullName;
+    private readonly List<string> _videos;
+    private readonly VideoFrameSampler.Options _sampling = new() { FrameCount = 4, CropSize = 64 };
+
+    public FeaturizeJobTests()
+    {
+        SyntheticWorld.Generate(Path.Combine(_dir, "data"), new SyntheticWorldOptions { Count = 5, MinFrames = 4, MaxFrames = 5, MinSize = 64, MaxSize = 64 });
+        _videos = Directory.GetFiles(Path.Combine(_dir, "data", "videos"), "*.mp4").Order().ToList();
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static string Encoder => Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32");
+
+    [Fact]
+    public void CachesSkipsRedoesStaleAndReportsFailures()
+    {
+        using var f = new VJepaFeaturizer(Encoder, new VJepaFeaturizerOptions { BatchSize = 2 });
+        var cache = new FeatureCache(Path.Combine(_dir, "cache"));
+        var broken = Path.Combine(_dir, "broken.mp4");
+        File.WriteAllBytes(broken, new byte[100]);
+        var inputs = _videos.Append(broken).ToList();
+
+        var first = FeaturizeJob.Run(inputs, f, _sampling, cache);
+        Assert.Equal((6, 5, 0, 1), (first.Total, first.Computed, first.Skipped, first.Failed));
+        Assert.Equal(Path.GetFullPath(broken), first.Failures[0].Video);
+        // the cached features equal a direct encoder run, up to float16 storage
+        var sampled = new VideoFrameSampler(_sampling).Sample(_videos[0]);
+        using (var scope = TensorScope.Open())
+            Fixture.AssertClose(f.Featurize([sampled]).Select(0, 0), cache.Read(_videos[0]), tol: 2e-3, what: "cached vs direct");
+
+        var again = FeaturizeJob.Run(inputs, f, _sampling, cache);
+        Assert.Equal((0, 5, 1), (again.Computed, again.Skipped, again.Failed));
+
+        // other preprocessing → stale → recomputed; a changed video → stale
+        var otherSampling = new VideoFrameSampler.Options { FrameCount = 2, CropSize = 64 };
+        Assert.Equal(CacheEntryState.Stale, cache.Check(_videos[0], f.EncoderIdentity, VJepaFeaturizer.DescribePreprocessing(otherSampling)).State);
+        File.SetLastWriteTimeUtc(_videos[1], DateTime.UtcNow.AddMinutes(5));
+        var third = FeaturizeJob.Run(inputs, f, _sampling, cache);
+        Assert.Equal((1, 4), (third.Computed, third.Skipped));
+
+        var report = Path.Combine(_dir, "failures.json");
+        FeaturizeJob.WriteFailures(report, first);
+        Assert.Contains("broken.mp4", File.ReadAllText(report));
+        Assert.Empty(Directory.GetFiles(cache.Directory, "*.tmp"));
+    }
+
+    [Fact]
+    public void ShardsPartitionTheDataset()
+    {
+        using var f = new VJepaFeaturizer(Encoder);
+        var caches = Enumerable.Range(0, 2).Select(i => new FeatureCache(Path.Combine(_dir, $"shard{i}"))).ToArray();
+        var reports = Enumerable.Range(0, 2).Select(i => FeaturizeJob.Run(_videos, f, _sampling, caches[i], new FeaturizeJobOptions { Shard = (i, 2) })).ToArray();
+        Assert.Equal(_videos.Count, reports.Sum(r => r.Computed));
+        var files = caches.SelectMany(c => Directory.GetFiles(c.Directory, "*.safetensors").Select(Path.GetFileName)).ToList();
+        Assert.Equal(files.Count, files.Distinct().Count());
+        Assert.Throws<ArgumentException>(() => FeaturizeJob.Run(_videos, f, _sampling, caches[0], new FeaturizeJobOptions { Shard = (2, 2) }));
+    }
+
+    [Fact]
+    public void EncoderIdentityChangesWithTheWeights()
+    {
+        using var a = new VJepaFeaturizer(Encoder);
+        var copy = Path.Combine(_dir, "enc");
+        Directory.CreateDirectory(copy);
+        File.Copy(Path.Combine(Encoder, "config.json"), Path.Combine(copy, "config.json"));
+        var bytes = File.ReadAllBytes(Path.Combine(Encoder, "model.safetensors"));
+        bytes[^1] ^= 1;   // one bit of the last weight
+        File.WriteAllBytes(Path.Combine(copy, "model.safetensors"), bytes);
+        using var b = new VJepaFeaturizer(copy);
+        Assert.NotEqual(a.EncoderIdentity, b.EncoderIdentity);
+    }
+}
