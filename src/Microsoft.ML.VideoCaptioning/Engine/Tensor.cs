@@ -54,6 +54,16 @@ public sealed unsafe partial class Tensor : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// For a tensor left to the finalizer (e.g. kept in a data-view value): reports its bytes to the GC so that
+    /// collections, and with them the native frees, keep pace with the native memory it holds.
+    /// </summary>
+    public Tensor TrackMemoryPressure()
+    {
+        _handle.AddMemoryPressure(NumEl * DType.ElementSize());
+        return this;
+    }
+
     /// <summary>Removes this tensor from every scope: the caller now owns it and must dispose it.</summary>
     public Tensor DetachFromScope()
     {

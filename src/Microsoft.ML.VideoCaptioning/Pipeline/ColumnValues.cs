@@ -60,7 +60,7 @@ public sealed class VisualFeatures
     /// <summary>Wraps a tensor kept in memory as float16 (the tensor is copied; the original stays the caller's).</summary>
     public static VisualFeatures InMemory(string? videoPath, Tensor features)
     {
-        var kept = features.To(Device.Cpu, DType.Float16).DetachFromScope();
+        var kept = features.To(Device.Cpu, DType.Float16).DetachFromScope().TrackMemoryPressure();
         return new VisualFeatures(videoPath, () => kept.To(DType.Float32));
     }
 
