@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.ML.VideoCaptioning.Serving;
+
+/// <summary>Whether the host is stopping, and the end of the grace period that requests in flight get.</summary>
+internal sealed class ShutdownState
+{
+    private readonly CancellationTokenSource _deadline = new();
+    private volatile bool _stopping;
+
+    /// <summary>True once the host began to stop: new requests get 503.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>Cancelled when the grace period is over: requests still running get 503 and the running batch stops.</summary>
+    public CancellationToken Deadline => _deadline.Token;
+
+    public void Begin(TimeSpan grace)
+    {
+        _stopping = true;
+        _deadline.CancelAfter(grace);
+    }
+}
+
+/// <summary>
+/// Starts the batcher with the host; when the host stops, gives requests in flight their grace period, then (after the
+/// web server has stopped) lets the batcher finish, unloads the model and deletes the upload folder.
+/// </summary>
+internal sealed class CaptionServerLifetime(
+    CaptionServerOptions options, ServedModel model, UploadStore store, CaptionBatcher batcher, ShutdownState shutdown, ILogger<CaptionServerLifetime> log)
+    : IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        batcher.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        log.LogInformation("Stopping: requests in flight have {Seconds} s to complete.", options.ShutdownTimeout.TotalSeconds);
+        shutdown.Begin(options.ShutdownTimeout);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        batcher.Complete();
+        try
+        {
+            await batcher.Completion.WaitAsync(cancellationToken);
+            model.Dispose();
+        }
+        catch (OperationCanceledException)
+        {
+            log.LogWarning("A batch was still running when the shutdown timeout ran out; the model stays loaded until the process exits.");
+        }
+        store.Dispose();
+    }
+}
