@@ -126,7 +126,7 @@ internal sealed class CaptionBatcher
         catch (Exception e)
         {
             Exception error = _abort.IsCancellationRequested ? ShuttingDown() : e;
-            if (error is not OperationCanceledException) _log.LogError(e, "Captioning a batch of {Count} videos failed.", batch.Count);
+            if (e is not OperationCanceledException) _log.LogError(e, "Captioning a batch of {Count} videos failed.", batch.Count);
             for (int i = 0; i < outcomes.Length; i++) outcomes[i] = (null, error);
         }
         finally

@@ -30,6 +30,8 @@ internal sealed class CaptionServerLifetime(
     CaptionServerOptions options, ServedModel model, UploadStore store, CaptionBatcher batcher, ShutdownState shutdown, ILogger<CaptionServerLifetime> log)
     : IHostedLifecycleService
 {
+    private static readonly TimeSpan BatchStopTimeout = TimeSpan.FromSeconds(10);
+
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -49,17 +51,19 @@ internal sealed class CaptionServerLifetime(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    // Every request has ended by now (answered, or aborted by the host's timeout); a batch still running was stopped
+    // at the end of the grace period and ends at its next cancellation check.
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         batcher.Complete();
         try
         {
-            await batcher.Completion.WaitAsync(cancellationToken);
+            await batcher.Completion.WaitAsync(BatchStopTimeout, CancellationToken.None);
             model.Dispose();
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            log.LogWarning("A batch was still running when the shutdown timeout ran out; the model stays loaded until the process exits.");
+            log.LogWarning("A batch did not stop within {Seconds} s; the model stays loaded until the process exits.", BatchStopTimeout.TotalSeconds);
         }
         store.Dispose();
     }
