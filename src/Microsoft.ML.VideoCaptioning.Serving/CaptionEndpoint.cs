@@ -60,8 +60,8 @@ internal sealed class CaptionEndpoint(
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             stats.RecordTimeout();
-            (status, answer) = (StatusCodes.Status504GatewayTimeout, Error(
-                $"The request took longer than the server's limit of {options.RequestTimeout.TotalSeconds:0.#} s; send a shorter video or retry when the server is less busy."));
+            (status, answer) = (StatusCodes.Status504GatewayTimeout, Error(FormattableString.Invariant(
+                $"The request took longer than the server's limit of {options.RequestTimeout.TotalSeconds:0.#} s; send a shorter video or retry when the server is less busy.")));
         }
         catch (OperationCanceledException) when (shutdown.Deadline.IsCancellationRequested)
         {
@@ -91,6 +91,7 @@ internal sealed class CaptionEndpoint(
             upload?.Release();
             lease?.Dispose();
         }
+        log.LogInformation("Caption request: {Status} in {Milliseconds:F0} ms.", status, clock.Elapsed.TotalMilliseconds);
         // An answer sent before the body was read to its end closes the connection: the rest of the body is not read.
         if (!bodyRead) context.Response.Headers.Connection = "close";
         context.Response.StatusCode = status;

@@ -15,6 +15,9 @@ public sealed record CaptionServerOptions
     /// </summary>
     public const long MultipartOverheadBytes = 64 << 10;
 
+    /// <summary>Longest accepted <see cref="RequestTimeout"/> and <see cref="ShutdownTimeout"/>.</summary>
+    public static readonly TimeSpan LongestTimeout = TimeSpan.FromDays(1);
+
     /// <summary>The model zip written by <c>ctx.Model.Save</c> (e.g. <c>captioner.zip</c>).</summary>
     public required string ModelPath { get; init; }
 
@@ -74,7 +77,9 @@ public sealed record CaptionServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(QueueLength, nameof(QueueLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfNegative(BatchWindowMilliseconds, nameof(BatchWindowMilliseconds));
-        if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout), "RequestTimeout must be positive.");
-        if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), "ShutdownTimeout must not be negative.");
+        if (RequestTimeout <= TimeSpan.Zero || RequestTimeout > LongestTimeout)
+            throw new ArgumentOutOfRangeException(nameof(RequestTimeout), $"RequestTimeout must be positive and at most {LongestTimeout}.");
+        if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > LongestTimeout)
+            throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout), $"ShutdownTimeout must not be negative and at most {LongestTimeout}.");
     }
 }
