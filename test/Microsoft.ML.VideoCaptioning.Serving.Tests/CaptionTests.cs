@@ -25,6 +25,10 @@ public sealed class CaptionTests(TinyCaptioner captioner, ITestOutputHelper outp
         double elapsed = json.GetProperty("elapsed_ms").GetDouble();
         Assert.InRange(elapsed, 0.001, latency.TotalMilliseconds);
         Assert.Equal(0, server.TemporaryFiles);
+        // Uploads go to a private folder inside the configured one, readable by the server's user only.
+        Assert.Equal(server.Options.TemporaryDirectory, Path.GetDirectoryName(server.Stats.TemporaryDirectory));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(server.Stats.TemporaryDirectory));
         output.WriteLine($"single request: {latency.TotalMilliseconds:F0} ms at the client, elapsed_ms {elapsed:F0}; caption \"{json.GetProperty("caption").GetString()}\"");
     }
 

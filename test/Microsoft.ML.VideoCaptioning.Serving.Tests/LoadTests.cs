@@ -95,6 +95,7 @@ public sealed class LoadTests(TinyCaptioner captioner, ITestOutputHelper output)
             }
             await stopping.WaitAsync(TimeSpan.FromSeconds(30));
             output.WriteLine($"shutdown with {InFlight} requests in flight: all captioned, stopped in {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.False(Directory.Exists(server.Stats.TemporaryDirectory), "the private upload folder is still there");
             Assert.Empty(Directory.EnumerateFileSystemEntries(server.Options.TemporaryDirectory!));
         }
     }
