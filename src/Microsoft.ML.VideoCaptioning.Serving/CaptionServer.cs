@@ -37,7 +37,10 @@ public static class CaptionServer
     /// <summary>Extra time the host gets past <see cref="CaptionServerOptions.ShutdownTimeout"/> to deliver the 503 answers.</summary>
     private static readonly TimeSpan AnswerTime = TimeSpan.FromSeconds(5);
 
-    /// <summary>Loads the model and builds the server (not started: call <c>StartAsync</c>/<c>RunAsync</c> on it).</summary>
+    /// <summary>
+    /// Loads the model and builds the server (not started: call <c>StartAsync</c>/<c>RunAsync</c> on it). Stopping the
+    /// host lets requests in flight finish, then unloads the model and removes the upload folder.
+    /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="ModelPackageException">The model zip cannot be loaded or does not start with frame sampling.</exception>
     public static WebApplication Build(CaptionServerOptions options)

@@ -47,7 +47,7 @@ internal sealed class UploadStore : IDisposable
         }
         catch (IOException)
         {
-            // A file still held open elsewhere; the folder is inside the temporary folder and holds nothing sensitive to others.
+            // Not removable now (on Windows: a file still open); the folder is owner-only, inside the temporary folder.
         }
     }
 }
