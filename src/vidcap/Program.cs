@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Demo());
         root.Subcommands.Add(DemoCommand.Synth());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return CliRunner.Run(root, args);
     }
 }

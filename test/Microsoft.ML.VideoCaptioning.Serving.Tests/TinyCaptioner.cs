@@ -1,0 +1,78 @@
+using Microsoft.ML.VideoCaptioning.Data;
+using Microsoft.ML.VideoCaptioning.Models;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
+using Microsoft.ML.VideoCaptioning.Models.Qwen2;
+using Microsoft.ML.VideoCaptioning.Models.VJepa2;
+using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML.VideoCaptioning.Training;
+
+namespace Microsoft.ML.VideoCaptioning.Serving.Tests;
+
+/// <summary>
+/// A trained captioner zip built once for all server tests: a tiny random V-JEPA 2 and a tiny random Qwen2 (real
+/// vocabulary) in Hugging Face layout, a few synthetic clips, and the pipeline SampleVideoFrames (4 frames, crop 32) →
+/// FeaturizeVJepa → QFormerCaption (4 queries, 1 layer) fitted for one epoch.
+/// </summary>
+public sealed class TinyCaptioner : IDisposable
+{
+    /// <summary>Frames the model samples from each video.</summary>
+    public const int FrameCount = 4;
+
+    private int _servers;
+
+    public TinyCaptioner()
+    {
+        Root = Directory.CreateTempSubdirectory("vidcap-serving-tests-").FullName;
+        string encoder = Path.Combine(Root, "vjepa2"), languageModel = Path.Combine(Root, "qwen2"), data = Path.Combine(Root, "data");
+        RandomModels.WriteVJepa2(encoder, new VJepa2Config(64, 1, 2, 4.0, 16, 2, 32, 3, 1e-6, true), seed: 1);
+        RandomModels.WriteQwen2(languageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 1);
+        SyntheticWorld.Generate(data, new SyntheticWorldOptions { Count = 4, Seed = 1, MinFrames = 8, MaxFrames = 12 });
+        var rows = DatasetLoaders.Jsonl(Path.Combine(data, "train.jsonl")).Concat(DatasetLoaders.Jsonl(Path.Combine(data, "test.jsonl"))).ToList();
+        Videos = rows.Select(r => File.ReadAllBytes(r.VideoPath)).ToList();
+
+        var ctx = new VideoCaptioningContext(seed: 1);
+        var trainer = new QFormerCaptionEstimator.Options
+        {
+            LanguageModelPath = languageModel,
+            Trainer = new QFormerTrainerOptions
+            {
+                QFormer = new QFormerConfig { NumQueries = 4, NumHeads = 2, Depth = 1 },
+                Epochs = 1, BatchSize = 4, GradientAccumulationSteps = 1, SelectionMetric = "loss",
+                Generation = new GenerationOptions { MaxNewTokens = 8 },
+            },
+        };
+        var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: FrameCount, cropSize: 32)
+            .Append(ctx.Transforms.FeaturizeVJepa("Features", "Frames", encoder))
+            .Append(ctx.Trainers.QFormerCaption(trainer));
+        var train = ctx.Data.LoadFromEnumerable(rows);
+        using var model = pipeline.Fit(train);
+        ModelPath = Path.Combine(Root, "captioner.zip");
+        ctx.Model.Save(model, train.Schema, ModelPath);
+    }
+
+    /// <summary>The fixture's folder (models, clips, zip, and the servers' temporary folders).</summary>
+    public string Root { get; }
+
+    /// <summary>The captioner zip.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>The synthetic clips as H.264 mp4 bytes.</summary>
+    public IReadOnlyList<byte[]> Videos { get; }
+
+    /// <summary>A new, empty folder for one server's uploads.</summary>
+    public string NewTemporaryDirectory()
+    {
+        var dir = Path.Combine(Root, $"server{Interlocked.Increment(ref _servers)}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
+
+/// <summary>The server tests share one <see cref="TinyCaptioner"/> and run one after another (timings and memory are measured).</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<TinyCaptioner>
+{
+    public const string Name = "caption server";
+}
