@@ -54,7 +54,9 @@ public static class DemoRunner
         Directory.CreateDirectory(root);
         var dataDir = Path.Combine(root, "data");
         var modelsDir = Path.Combine(root, "models");
-        string encoderDir = Path.Combine(modelsDir, "vjepa2-tiny"), lmDir = Path.Combine(modelsDir, "qwen2-tiny");
+        // folders named by their settings: a changed setting makes new models instead of reusing stale ones
+        string encoderDir = Path.Combine(modelsDir, $"vjepa2-tiny-h{Encoder.HiddenSize}-l{Encoder.NumHiddenLayers}-p{Encoder.PatchSize}-seed{o.Seed}");
+        string lmDir = Path.Combine(modelsDir, $"qwen2-tiny-h64-steps{o.LanguageModelSteps}-seed{o.Seed}");
 
         // 1. synthetic clips (kept between runs when the settings are the same)
         var world = new SyntheticWorldOptions { Count = o.Clips, Seed = o.Seed };
@@ -96,6 +98,8 @@ public static class DemoRunner
 
         // 3. the pipeline: sample → featurize (cached) → train the Q-Former
         var ctx = new VideoCaptioningContext(seed: o.Seed) { Log = log, CancellationToken = cancellation };
+        var checkpoints = Path.Combine(root, "checkpoints");
+        if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, true);   // each demo run trains from scratch
         var all = DatasetLoaders.Jsonl(Path.Combine(dataDir, "train.jsonl")).ToList();
         var trainRows = all.Where((_, i) => i % 10 != 0).ToList();
         var valRows = all.Where((_, i) => i % 10 == 0).ToList();
@@ -110,7 +114,7 @@ public static class DemoRunner
                 QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualPositions = VisualTokens },
                 Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
                 WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
-                SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = Path.Combine(root, "checkpoints"),
+                SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
                 Generation = new GenerationOptions { MaxNewTokens = 16 }, MaxValidationCaptions = 0,
             },
         };
