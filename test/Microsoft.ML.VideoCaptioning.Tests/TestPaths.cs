@@ -23,3 +23,10 @@ public static class TestPaths
         throw new InvalidOperationException("Cannot find Microsoft.ML.VideoCaptioning.sln above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>
+/// Tests that expect seeded libtorch results to repeat: libtorch's default generator is process-wide, so these run
+/// alone, never beside another class that draws random numbers (dropout, randn) at the same time.
+/// </summary>
+[CollectionDefinition(nameof(GlobalRng), DisableParallelization = true)]
+public sealed class GlobalRng;

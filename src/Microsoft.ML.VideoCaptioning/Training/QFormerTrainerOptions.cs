@@ -46,7 +46,10 @@ public sealed record QFormerTrainerOptions
     public double MinLearningRateRatio { get; init; }
     /// <summary>Clip the global gradient norm to this value (null = no clipping, as the seed).</summary>
     public double? MaxGradNorm { get; init; }
-    /// <summary>Seeds initialisation, dropout, shuffling and paraphrase choice: a run is reproducible on the CPU.</summary>
+    /// <summary>
+    /// Seeds initialisation, dropout, shuffling and paraphrase choice: a run is reproducible on the CPU. As in PyTorch, dropout
+    /// draws from libtorch's process-wide generator, so other code drawing random numbers at the same time breaks that.
+    /// </summary>
     public ulong Seed { get; init; }
 
     /// <summary>Decoding used for validation captions (and kept with the model for prediction).</summary>

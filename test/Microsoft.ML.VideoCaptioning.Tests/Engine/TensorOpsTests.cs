@@ -3,6 +3,7 @@ using Microsoft.ML.VideoCaptioning.Engine;
 namespace Microsoft.ML.VideoCaptioning.Tests.Engine;
 
 /// <summary>Each op against values computed by hand.</summary>
+[Collection(nameof(GlobalRng))]
 public class TensorOpsTests
 {
     private static void Close(double[] expected, float[] got, double tol = 1e-6)

@@ -7,6 +7,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Models;
 /// Beam search and sampling on the qwen2_tiny_f32 fixture, checked against invariants that hold for Hugging Face's
 /// definitions (the fixture's reference outputs cover greedy decoding only).
 /// </summary>
+[Collection(nameof(GlobalRng))]
 public class GenerationTests
 {
     private static double SequenceLogProb(Qwen2ForCausalLM lm, Tensor prefix, long[] tokens)

@@ -14,6 +14,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Training;
 /// vocabulary (written in HF layout by RandomModels, briefly pretrained on the captions, then frozen) and the real Qwen2
 /// tokenizer.
 /// </summary>
+[Collection(nameof(GlobalRng))]
 public sealed class TrainerTests : IDisposable
 {
     private static readonly string[] Captions = ["red circle moving left", "blue square moving up", "green triangle moving down", "yellow circle moving right"];
