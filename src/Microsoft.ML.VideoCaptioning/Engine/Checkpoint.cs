@@ -107,10 +107,6 @@ public sealed class Checkpoint : IDisposable
         ? f.Read(name, device, dtype)
         : throw new KeyNotFoundException($"{Source}: no tensor named '{name}'.");
 
-    /// <summary>The storage type most of the weights use (e.g. BF16 for Qwen2 checkpoints).</summary>
-    public DType PredominantDType => _byTensor.Keys.Select(Info).GroupBy(i => i.DType)
-        .OrderByDescending(g => g.Sum(i => i.End - i.Begin)).Select(g => g.Key).FirstOrDefault(DType.Float32);
-
     /// <summary>SHA-256 over the weight files (in name order), hex; identifies the exact weights.</summary>
     public string ComputeSha256()
     {

@@ -169,12 +169,7 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>Creates a tensor of any <see cref="DType"/> from raw little-endian bytes (e.g. BF16 from a safetensors file).</summary>
     public static Tensor FromBytes(ReadOnlySpan<byte> bytes, DType dtype, ReadOnlySpan<long> shape, Device device = default)
     {
-        if (Product(shape) * dtype.ElementSize() != bytes.Length)
-            throw new ArgumentException($"{bytes.Length} bytes do not fill {dtype.Name()}[{string.Join(", ", shape.ToArray())}].");
-        Torch.EnsureInitialized();
-        fixed (byte* d = bytes)
-        fixed (long* s = shape)
-            return Wrap(Native.vt_from_data(d, s, shape.Length, (int)dtype, (int)device.Type, device.Index), "from_data");
+        fixed (byte* d = bytes) return FromPointer(d, bytes.Length, dtype, shape.ToArray(), device);
     }
 
     /// <summary>A 0-dimensional tensor holding one value.</summary>

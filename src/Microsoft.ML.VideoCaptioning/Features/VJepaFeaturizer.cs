@@ -32,6 +32,7 @@ public sealed class VJepaFeaturizer : IDisposable
     public VJepaFeaturizerOptions Options { get; }
 
     private readonly Lazy<string> _weightsSha256;
+    private readonly Lazy<string> _identity;
 
     public VJepaFeaturizer(string encoderPath, VJepaFeaturizerOptions? options = null)
     {
@@ -39,6 +40,11 @@ public sealed class VJepaFeaturizer : IDisposable
         EncoderPath = Path.GetFullPath(encoderPath);
         Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
         _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
+        _identity = new Lazy<string>(() =>
+        {
+            var cfg = File.ReadAllBytes(Path.Combine(EncoderPath, "config.json"));
+            return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{WeightsSha256[..16]}:{Options.ComputeType.Name()}";
+        });
     }
 
     /// <summary>The frame size the encoder expects (config.json crop_size).</summary>
@@ -50,15 +56,8 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>SHA-256 of the weight files (computed once, on first use).</summary>
     public string WeightsSha256 => _weightsSha256.Value;
 
-    /// <summary>Identity of the encoder for cache keys: config hash and weights hash.</summary>
-    public string EncoderIdentity
-    {
-        get
-        {
-            var cfg = File.ReadAllBytes(Path.Combine(EncoderPath, "config.json"));
-            return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{WeightsSha256[..16]}:{Options.ComputeType.Name()}";
-        }
-    }
+    /// <summary>Identity of the encoder for cache keys: config hash, weights hash and compute type (computed once).</summary>
+    public string EncoderIdentity => _identity.Value;
 
     /// <summary>Features of one batch of clips: a float32 (B, N, hidden) tensor on the CPU (caller disposes).</summary>
     public Tensor Featurize(IReadOnlyList<SampledClip> clips)

@@ -66,7 +66,7 @@ public sealed class QFormerCaptionEstimator : IEstimator<QFormerCaptionTransform
             var val = validation != null ? Examples(validation, "validation") : null;
             var result = new QFormerCaptionTrainer(_o.Trainer, lm, tokenizer).Train(train, val, _o.Progress, _cancellation);
             if (result.Cancelled) throw new OperationCanceledException("Training was cancelled; the checkpoint directory holds a resumable checkpoint.");
-            return new QFormerCaptionTransformer(_o.FeaturesColumnName, _o.OutputColumnName, result.QFormer, lm, _o.LanguageModelPath, tokenizer, tokenizerPath,
+            return new QFormerCaptionTransformer(_o.FeaturesColumnName, _o.OutputColumnName, result.QFormer, lm, _o.LanguageModelPath, tokenizer, File.ReadAllBytes(tokenizerPath),
                 tokenizer.Encode(_o.Trainer.Prompt).Select(i => (long)i).ToArray(), _o.Trainer.Prompt, _o.Trainer.Generation, _o.PredictionBatchSize)
             {
                 TrainingHistory = result.Epochs,
@@ -118,10 +118,10 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
     /// <summary>Epoch summaries of the training run (empty for a loaded model).</summary>
     public IReadOnlyList<EpochSummary> TrainingHistory { get; init; } = [];
 
-    private readonly string _tokenizerJson;
+    private readonly byte[] _tokenizerJson;   // written into the package on Save
 
     internal QFormerCaptionTransformer(string featuresColumn, string outputColumn, QFormer qformer, Qwen2ForCausalLM lm, string lmPath,
-        Qwen2Tokenizer tokenizer, string tokenizerJson, long[] promptIds, string prompt, GenerationOptions generation, int batchSize)
+        Qwen2Tokenizer tokenizer, byte[] tokenizerJson, long[] promptIds, string prompt, GenerationOptions generation, int batchSize)
     {
         FeaturesColumnName = featuresColumn;
         OutputColumnName = outputColumn;
@@ -180,7 +180,7 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
         var qdir = writer.Staging(folder + "/qformer");
         Model.QFormer.SavePretrained(qdir);
         var tokDir = writer.Staging(folder + "/tokenizer");
-        File.Copy(_tokenizerJson, Path.Combine(tokDir, "tokenizer.json"));
+        File.WriteAllBytes(Path.Combine(tokDir, "tokenizer.json"), _tokenizerJson);
         return new JsonObject
         {
             ["kind"] = "QFormerCaption",
@@ -207,7 +207,7 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
             var q = QFormer.FromPretrained(reader.EntryDirectory(folder + "/qformer"), new TensorOptions(device, DType.Float32));
             q.Freeze();
             return new QFormerCaptionTransformer(step["features"]!.GetValue<string>(), step["output"]!.GetValue<string>(), q, lm, lmPath, tokenizer,
-                KeepCopy(tokenizerJson),
+                File.ReadAllBytes(tokenizerJson),
                 step["prompt_ids"].Deserialize<long[]>()!, step["prompt"]!.GetValue<string>(), step["generation"].Deserialize<GenerationOptions>()!,
                 step["prediction_batch_size"]!.GetValue<int>());
         }
@@ -216,14 +216,6 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
             lm.Dispose();
             throw;
         }
-    }
-
-    // The package's temporary folder is deleted after loading: keep the tokenizer file for a later Save.
-    private static string KeepCopy(string file)
-    {
-        var copy = Path.Combine(Path.GetTempPath(), $"vidcap-tokenizer-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)))[..16]}.json");
-        if (!File.Exists(copy)) File.Copy(file, copy, overwrite: true);
-        return copy;
     }
 
     public void Dispose()
