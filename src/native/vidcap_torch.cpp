@@ -99,10 +99,19 @@ static at::TensorOptions options(int dtype, int dev_type, int dev_index) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Caching CPU allocator: exact-size free lists for blocks >= 1 MiB, bounded total. glibc serves large
-// blocks with fresh mmap, so without it every large temporary is page-faulted again (ENGINE.md).
+// Caching CPU allocator: free lists per size class for blocks >= 1 MiB, bounded total. glibc serves large
+// blocks with fresh mmap, so without it every large temporary is page-faulted again (ENGINE.md). Sizes are
+// rounded up to 8 classes per power of two (at most 12.5 % slack), so temporaries whose size changes a little
+// from step to step (a batch's caption tokens times the vocabulary) reuse each other's blocks.
 namespace {
 constexpr size_t kMinCached = 1 << 20;
+
+size_t size_class(size_t n) {
+  size_t pow2 = kMinCached;
+  while (pow2 <= n / 2) pow2 <<= 1;  // largest power of two <= n
+  size_t step = pow2 / 8;
+  return (n + step - 1) / step * step;
+}
 
 struct CachingCpuAllocator final : public c10::Allocator {
   std::mutex mu;
@@ -119,6 +128,7 @@ struct CachingCpuAllocator final : public c10::Allocator {
 
   void* alloc_block(size_t n) {
     if (n < kMinCached) return c10::alloc_cpu(n);
+    n = size_class(n);
     {
       std::lock_guard<std::mutex> g(mu);
       auto it = free_lists.find(n);

@@ -23,6 +23,14 @@ public sealed record SyntheticWorldOptions
     public double TestFraction { get; init; } = 0.25;
     /// <summary>Share of the test clips drawn from the held-out combinations; the rest are new clips of seen combinations.</summary>
     public double UnseenShare { get; init; } = 0.5;
+    /// <summary>
+    /// Object radius range as a share of the frame side. Fixed by default: with sizes varying, a triangle of one size has
+    /// the area of a circle of another, and a small random encoder cannot tell them apart from a few hundred clips.
+    /// </summary>
+    public double MinObjectScale { get; init; } = 0.27;
+    public double MaxObjectScale { get; init; } = 0.27;
+    /// <summary>How far the path may stray from the frame's centre line, as a share of the room left on either side (0 = on it).</summary>
+    public double PathJitter { get; init; } = 0.15;
 }
 
 /// <summary>One generated clip; <c>Unseen</c> marks a test clip whose combination never occurs in training.</summary>
@@ -101,6 +109,8 @@ public static class SyntheticWorld
         if (o.Count < 2) throw new ArgumentException("Count must be at least 2.");
         if (o.MinSize < 16 || o.MaxSize < o.MinSize || o.MinFrames < 2 || o.MaxFrames < o.MinFrames)
             throw new ArgumentException("Sizes must be ≥ 16 and frame counts ≥ 2, with min ≤ max.");
+        if (o.MinObjectScale <= 0 || o.MaxObjectScale < o.MinObjectScale || o.MaxObjectScale > 0.4 || o.PathJitter is < 0 or > 1)
+            throw new ArgumentException("Object scales must satisfy 0 < min ≤ max ≤ 0.4, and the path jitter must be in [0, 1].");
         Directory.CreateDirectory(Path.Combine(outDir, "videos"));
         var heldOut = HeldOut(o.Seed, o.HeldOutCombinations);
         var train = (from c in Colors from s in Shapes from m in Motions select (c, s, m)).Except(heldOut).ToList();
@@ -135,10 +145,10 @@ public static class SyntheticWorld
     {
         int side = rng.Next(o.MinSize / 2, o.MaxSize / 2 + 1) * 2;   // even, for yuv420p
         int frames = rng.Next(o.MinFrames, o.MaxFrames + 1);
-        double r = side * (0.2 + 0.08 * rng.NextDouble());
+        double r = side * (o.MinObjectScale + (o.MaxObjectScale - o.MinObjectScale) * rng.NextDouble());
         byte bg = (byte)rng.Next(10, 60);
         var (cr, cg, cb) = Rgb[color];
-        double across = r + 2 + rng.NextDouble() * (side - 2 * r - 4);   // position on the axis perpendicular to the motion
+        double across = side / 2.0 + (2 * rng.NextDouble() - 1) * o.PathJitter * (side / 2.0 - r - 2);   // position across the motion
         double start = -r * 0.5, end = side + r * 0.5;
         var psi = new ProcessStartInfo(MediaTools.FFmpeg(path), [
             "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{side}x{side}", "-r", o.FramesPerSecond.ToString(),

@@ -13,16 +13,17 @@ public static class DemoCommand
     {
         var outDir = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => Path.Combine("artifacts", "demo") };
         var clips = new Option<int>("--clips") { Description = "Synthetic clips to render", DefaultValueFactory = _ => new DemoOptions().Clips };
+        var testClips = new Option<int>("--test-clips") { Description = "Of those, held-out test clips (half of held-out combinations)", DefaultValueFactory = _ => new DemoOptions().TestClips };
         var epochs = new Option<int>("--epochs") { Description = "Q-Former training epochs", DefaultValueFactory = _ => new DemoOptions().Epochs };
         var seed = new Option<int>("--seed") { Description = "Seed of the world and of training", DefaultValueFactory = _ => new DemoOptions().Seed };
         var json = BenchCommand.JsonOption();
         var cmd = new Command("demo", "Synthetic world end to end: render → featurize (tiny V-JEPA 2) → train the Q-Former (tiny Qwen2) → evaluate on held-out combinations → report.html, metrics.json, captioner.zip.")
         {
-            outDir, clips, epochs, seed, json,
+            outDir, clips, testClips, epochs, seed, json,
         };
         cmd.SetAction((p, ct) =>
         {
-            var o = new DemoOptions { OutputDirectory = p.GetValue(outDir)!, Clips = p.GetValue(clips), Epochs = p.GetValue(epochs), Seed = p.GetValue(seed) };
+            var o = new DemoOptions { OutputDirectory = p.GetValue(outDir)!, Clips = p.GetValue(clips), TestClips = p.GetValue(testClips), Epochs = p.GetValue(epochs), Seed = p.GetValue(seed) };
             bool asJson = p.GetValue(json);
             var r = DemoRunner.Run(o, s => { if (!asJson) AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(s)}"); }, ct);
             if (asJson)

@@ -18,9 +18,12 @@ namespace Microsoft.ML.VideoCaptioning.Cli.Demo;
 public sealed record DemoOptions
 {
     public string OutputDirectory { get; init; } = Path.Combine("artifacts", "demo");
-    public int Clips { get; init; } = 240;
+    /// <summary>Clips rendered in all (train + validation + test).</summary>
+    public int Clips { get; init; } = 480;
+    /// <summary>Of those, held-out test clips (half of them of held-out combinations).</summary>
+    public int TestClips { get; init; } = 60;
     public int Seed { get; init; } = 1;
-    public int Epochs { get; init; } = 55;
+    public int Epochs { get; init; } = 40;
     public int LanguageModelSteps { get; init; } = 120;
     public int ReportClips { get; init; } = 8;
 }
@@ -44,8 +47,6 @@ public static class DemoRunner
 
     private const int Frames = 16;
 
-    /// <summary>Visual tokens per clip: (frames / tubelet) · (crop / patch)².</summary>
-    public static int VisualTokens => Frames / Encoder.TubeletSize * Encoder.GridSize * Encoder.GridSize;
 
     public static DemoResult Run(DemoOptions o, Action<string> log, CancellationToken cancellation = default)
     {
@@ -59,7 +60,8 @@ public static class DemoRunner
         string lmDir = Path.Combine(modelsDir, $"qwen2-tiny-h64-steps{o.LanguageModelSteps}-seed{o.Seed}");
 
         // 1. synthetic clips (kept between runs when the settings are the same)
-        var world = new SyntheticWorldOptions { Count = o.Clips, Seed = o.Seed };
+        if (o.TestClips < 1 || o.TestClips >= o.Clips) throw new ArgumentException($"TestClips must be between 1 and Clips − 1 ({o.Clips - 1}).");
+        var world = new SyntheticWorldOptions { Count = o.Clips, Seed = o.Seed, TestFraction = (double)o.TestClips / o.Clips };
         var stamp = Path.Combine(dataDir, "world.json");
         var stampText = JsonSerializer.Serialize(world);
         if (!File.Exists(stamp) || File.ReadAllText(stamp) != stampText)
@@ -111,11 +113,11 @@ public static class DemoRunner
             PredictionBatchSize = 16,
             Trainer = new QFormerTrainerOptions
             {
-                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualPositions = VisualTokens },
+                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualGridTime = Frames / Encoder.TubeletSize, VisualGridHeight = Encoder.GridSize, VisualGridWidth = Encoder.GridSize },
                 Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
                 WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
-                SelectionMetric = "loss", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
-                Generation = new GenerationOptions { MaxNewTokens = 16 }, MaxValidationCaptions = 0,
+                SelectionMetric = "CIDEr", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
+                Generation = new GenerationOptions { MaxNewTokens = 16 },
             },
         };
         var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: Frames, cropSize: Encoder.CropSize)

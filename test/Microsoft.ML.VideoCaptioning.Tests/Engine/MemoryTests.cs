@@ -53,4 +53,24 @@ public class MemoryTests
         long growth = RssBytes() - before;
         Assert.True(growth < 32L << 20, $"RSS grew by {growth >> 20} MB over 10,000 iterations");
     }
+
+    /// <summary>
+    /// A freed large block serves the next temporary of a slightly different size (same size class: 8 per power of
+    /// two), the way per-batch logits vary with the captions' lengths, instead of a fresh page-faulted allocation.
+    /// </summary>
+    [Fact]
+    public void CpuCacheReusesBlocksAcrossNearbySizes()
+    {
+        Torch.ClearCpuCache();
+        var (_, hits0, misses0) = Torch.CpuCacheStats;
+        using (var scope = TensorScope.Open()) Tensor.Zeros([40 << 20 >> 2]);   // 40 MiB of float32
+        var (_, hits1, misses1) = Torch.CpuCacheStats;
+        Assert.Equal((hits0, misses0 + 1), (hits1, misses1));
+        using (var scope = TensorScope.Open()) Tensor.Zeros([39 << 20 >> 2]);   // 39 MiB: same class (36 < n ≤ 40 MiB)
+        var (_, hits2, misses2) = Torch.CpuCacheStats;
+        Assert.Equal(misses1, misses2);
+        Assert.Equal(hits1 + 1, hits2);
+        using (var scope = TensorScope.Open()) Tensor.Zeros([35 << 20 >> 2]);   // 35 MiB: the class below, a new block
+        Assert.Equal(misses2 + 1, Torch.CpuCacheStats.Misses);
+    }
 }

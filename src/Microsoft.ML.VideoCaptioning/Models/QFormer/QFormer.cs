@@ -26,11 +26,22 @@ public sealed record QFormerConfig
     /// <summary>Dropout inside the MLP (training only).</summary>
     [JsonPropertyName("mlp_dropout")] public double MlpDropout { get; init; } = 0.3;
     /// <summary>
-    /// When positive, a learned position embedding <c>visual_pos_embed</c> (1, N, dim) is added to the projected visual
-    /// tokens, N = this value (the encoder's token count). Off (0) in the seed: a strong encoder's features carry their
-    /// position already; a weak one (the demo's tiny random encoder) needs it for motion.
+    /// Visual token grid (time × height × width, the encoder's token order). When set, learned factorised position
+    /// embeddings <c>visual_pos_embed_time</c> (T, dim), <c>visual_pos_embed_row</c> (H, dim) and
+    /// <c>visual_pos_embed_col</c> (W, dim) are added to the projected visual tokens: token t·H·W + h·W + w gets
+    /// time[t] + row[h] + col[w]. Off (0) in the seed: a strong encoder's features carry their position already; a weak
+    /// one (the demo's tiny random encoder) needs it for motion. Factorised, each embedding learns from every clip, which
+    /// generalises to unseen attribute combinations better than one embedding per token.
     /// </summary>
-    [JsonPropertyName("visual_positions")] public int VisualPositions { get; init; }
+    [JsonPropertyName("visual_grid_time")] public int VisualGridTime { get; init; }
+    [JsonPropertyName("visual_grid_height")] public int VisualGridHeight { get; init; }
+    [JsonPropertyName("visual_grid_width")] public int VisualGridWidth { get; init; }
+
+    /// <summary>Whether the visual position embeddings are on.</summary>
+    public bool HasVisualGrid => VisualGridTime > 0;
+
+    /// <summary>Visual tokens per clip the position embeddings expect (0 when off).</summary>
+    public int VisualGridTokens => VisualGridTime * VisualGridHeight * VisualGridWidth;
 
     public int MlpDim => (int)(Dim * MlpRatio);
 
@@ -40,7 +51,9 @@ public sealed record QFormerConfig
             throw new ModelConfigException($"{source}: num_queries, dim, num_heads, depth, visual_dim and mlp_ratio must be positive.");
         if (Dim % NumHeads != 0) throw new ModelConfigException($"{source}: dim {Dim} is not divisible by num_heads {NumHeads}.");
         if (Dropout is < 0 or >= 1 || MlpDropout is < 0 or >= 1) throw new ModelConfigException($"{source}: dropouts must be in [0, 1).");
-        if (VisualPositions < 0) throw new ModelConfigException($"{source}: visual_positions must be 0 (off) or the number of visual tokens.");
+        int[] grid = [VisualGridTime, VisualGridHeight, VisualGridWidth];
+        if (!(grid.All(g => g == 0) || grid.All(g => g > 0)))
+            throw new ModelConfigException($"{source}: visual_grid_time, visual_grid_height and visual_grid_width must all be positive (on) or all 0 (off).");
     }
 
     /// <summary>Reads <c>qformer_config.json</c> from a directory (or the file).</summary>
@@ -155,7 +168,7 @@ public sealed class QFormerBlock : Module
 public sealed class QFormer : Module
 {
     public readonly Tensor query_tokens;
-    public readonly Tensor? visual_pos_embed;
+    public readonly Tensor? visual_pos_embed_time, visual_pos_embed_row, visual_pos_embed_col;
     public readonly Linear visual_proj;
     public readonly QFormerBlock[] blocks;
     public readonly LayerNorm norm;
@@ -168,7 +181,12 @@ public sealed class QFormer : Module
         Config = c;
         query_tokens = Parameter("query_tokens", Tensor.Empty([1, c.NumQueries, c.Dim], o.DType, o.Device));
         visual_proj = Child("visual_proj", new Linear(c.VisualDim, c.Dim, true, o));
-        if (c.VisualPositions > 0) visual_pos_embed = Parameter("visual_pos_embed", Tensor.Empty([1, c.VisualPositions, c.Dim], o.DType, o.Device));
+        if (c.HasVisualGrid)
+        {
+            visual_pos_embed_time = Parameter("visual_pos_embed_time", Tensor.Empty([c.VisualGridTime, c.Dim], o.DType, o.Device));
+            visual_pos_embed_row = Parameter("visual_pos_embed_row", Tensor.Empty([c.VisualGridHeight, c.Dim], o.DType, o.Device));
+            visual_pos_embed_col = Parameter("visual_pos_embed_col", Tensor.Empty([c.VisualGridWidth, c.Dim], o.DType, o.Device));
+        }
         blocks = Enumerable.Range(0, c.Depth).Select(i => Child($"blocks.{i}", new QFormerBlock(c, o))).ToArray();
         norm = Child("norm", new LayerNorm(c.Dim, c.LayerNormEps, o));
     }
@@ -180,7 +198,9 @@ public sealed class QFormer : Module
         query_tokens.NormalInPlace(0, 0.02);   // trunc_normal_(std=0.02) with the default ±2 absolute cut (100 σ)
         using (var s = TensorScope.Open()) query_tokens.CopyFrom(query_tokens.Clamp(-2, 2));
         visual_proj.ResetParameters();
-        visual_pos_embed?.NormalInPlace(0, 0.02);
+        visual_pos_embed_time?.NormalInPlace(0, 0.02);
+        visual_pos_embed_row?.NormalInPlace(0, 0.02);
+        visual_pos_embed_col?.NormalInPlace(0, 0.02);
         foreach (var b in blocks) b.ResetParameters();
         norm.weight.FillInPlace(1);
         norm.bias.FillInPlace(0);
@@ -198,16 +218,25 @@ public sealed class QFormer : Module
         Save(Path.Combine(dir, "model.safetensors"));
     }
 
+    /// <summary>time[t] + row[h] + col[w] for every token, in the encoder's order: (1, T·H·W, dim).</summary>
+    public Tensor VisualPositionEmbedding()
+    {
+        using var scope = TensorScope.Open();
+        long t = Config.VisualGridTime, h = Config.VisualGridHeight, w = Config.VisualGridWidth, d = Config.Dim;
+        var grid = visual_pos_embed_time!.Reshape(t, 1, 1, d) + visual_pos_embed_row!.Reshape(1, h, 1, d) + visual_pos_embed_col!.Reshape(1, 1, w, d);
+        return grid.Reshape(1, t * h * w, d).MoveToOuterScope();
+    }
+
     /// <summary>features (B, N, visual_dim); <paramref name="visualMask"/> (B, N) true = ignore that token.</summary>
     public Tensor Forward(Tensor features, Tensor? visualMask = null)
     {
         using var scope = TensorScope.Open();
         var visual = visual_proj.Forward(features.To(query_tokens.DType));
-        if (visual_pos_embed != null)
+        if (Config.HasVisualGrid)
         {
-            if (visual.Size(1) != Config.VisualPositions)
-                throw new ArgumentException($"The Q-Former has position embeddings for {Config.VisualPositions} visual tokens but got {visual.Size(1)}; use the same frame count and crop size as in training.");
-            visual = visual + visual_pos_embed;
+            if (visual.Size(1) != Config.VisualGridTokens)
+                throw new ArgumentException($"The Q-Former has position embeddings for a {Config.VisualGridTime}×{Config.VisualGridHeight}×{Config.VisualGridWidth} grid of visual tokens ({Config.VisualGridTokens}) but got {visual.Size(1)} tokens; use the same frame count and crop size as in training.");
+            visual = visual + VisualPositionEmbedding();
         }
         var q = query_tokens.Expand(features.Size(0), Config.NumQueries, Config.Dim);
         foreach (var b in blocks) q = b.Forward(q, visual, visualMask);
