@@ -47,6 +47,7 @@ public static class DemoRunner
 
     private const int Frames = 16;
 
+    private static readonly CaptionEvaluator CiderOnly = new(new CaptionEvaluatorOptions { Metrics = CaptionMetricKinds.CIDEr });
 
     public static DemoResult Run(DemoOptions o, Action<string> log, CancellationToken cancellation = default)
     {
@@ -142,8 +143,7 @@ public static class DemoRunner
         {
             var uRows = unseen.Select(i => testRows[i]).ToList();
             var uPred = unseen.Select(i => predictions[i]).ToList();
-            var cider = new CaptionEvaluator(new CaptionEvaluatorOptions { Metrics = CaptionMetricKinds.CIDEr });
-            result["CIDEr_unseen"] = cider.Evaluate(uRows.ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Captions), uRows.Zip(uPred).ToDictionary(p => p.First.Id, p => p.Second)).CIDEr ?? 0;
+            result["CIDEr_unseen"] = Cider(uRows, uPred);
             result["baseline_CIDEr_unseen"] = BestConstantCider(trainRows, uRows);
             foreach (var (attr, acc) in AttributeAccuracy(uRows, uPred)) result[$"accuracy_{attr}_unseen"] = acc;
         }
@@ -175,13 +175,12 @@ public static class DemoRunner
     }
 
     /// <summary>CIDEr of the best single caption predicted for every test clip, over all training references.</summary>
-    public static double BestConstantCider(IReadOnlyList<VideoCaptionRow> train, IReadOnlyList<VideoCaptionRow> test)
-    {
-        var refs = test.ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Captions);
-        var evaluator = new CaptionEvaluator(new CaptionEvaluatorOptions { Metrics = CaptionMetricKinds.CIDEr });
-        return train.SelectMany(r => r.Captions).Distinct()
-            .Max(c => evaluator.Evaluate(refs, test.ToDictionary(r => r.Id, _ => c)).CIDEr ?? 0);
-    }
+    public static double BestConstantCider(IReadOnlyList<VideoCaptionRow> train, IReadOnlyList<VideoCaptionRow> test) =>
+        train.SelectMany(r => r.Captions).Distinct().Max(c => Cider(test, test.Select(_ => c)));
+
+    /// <summary>CIDEr-D of <paramref name="predictions"/> (one per row, in order) against the rows' references.</summary>
+    private static double Cider(IReadOnlyList<VideoCaptionRow> rows, IEnumerable<string> predictions) =>
+        CiderOnly.Evaluate(rows.ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Captions), rows.Zip(predictions).ToDictionary(p => p.First.Id, p => p.Second)).CIDEr ?? 0;
 
     /// <summary>Share of test clips whose caption names the right colour, shape and motion.</summary>
     public static IEnumerable<(string Attribute, double Accuracy)> AttributeAccuracy(IReadOnlyList<VideoCaptionRow> test, IReadOnlyList<string> predictions)
