@@ -57,33 +57,58 @@ public static class FeaturizeJob
             progress?.Report(new FeaturizeProgress(mine.Count, done + skipped, skipped, failures.Count, rate, done > 0 ? TimeSpan.FromSeconds(left / rate) : null, current));
         }
         Report(null);
-        var sampler = new VideoFrameSampler(sampling);
-        var clips = sampler.SampleMany(todo, o.DecodeParallelism, cancellation)
-            .Where(r =>
-            {
-                if (r.Succeeded) return true;
-                failures.Add(new FeaturizeFailure(r.Path, r.Error!.Message));
-                Report(r.Path);
-                return false;
-            })
-            .Select(r => r.Clip!);
-        foreach (var (clip, features) in featurizer.FeaturizeAll(clips))
+        foreach (var r in Encode(todo, featurizer, sampling, o.DecodeParallelism, cancellation))
         {
-            using (features)
+            if (r.Error != null)
             {
-                cache.Write(clip.Path, features, encoderId, prep, o.StorageType, new Dictionary<string, string>
-                {
-                    ["vidcap.frame_count"] = clip.FrameCount.ToString(),
-                    ["vidcap.valid_frames"] = clip.ValidMask.Count(v => v).ToString(),
-                    ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
-                });
+                failures.Add(new FeaturizeFailure(r.Video, r.Error));
+                Report(r.Video);
+                continue;
             }
+            using (r.Features)
+                Write(cache, r.Clip!, r.Features!, encoderId, prep, o.StorageType);
             done++;
-            Report(clip.Path);
+            Report(r.Video);
             cancellation.ThrowIfCancellationRequested();
         }
         return new FeaturizeReport(mine.Count, done, skipped, failures.Count, failures, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>One video's result in <see cref="Encode"/>: its clip and features (owned by the caller), or its error.</summary>
+    public sealed record EncodedVideo(string Video, SampledClip? Clip, Tensor? Features, string? Error);
+
+    /// <summary>
+    /// Decodes <paramref name="videos"/> (several at a time, while the encoder runs) and encodes them in the featurizer's
+    /// batches. A video that cannot be decoded yields its error and the others go on. The one place where features are
+    /// computed from video files: <see cref="Run"/> and the ML.NET featurizer both use it.
+    /// </summary>
+    public static IEnumerable<EncodedVideo> Encode(IReadOnlyList<string> videos, VJepaFeaturizer featurizer, VideoFrameSampler.Options sampling,
+        int decodeParallelism = 0, CancellationToken cancellation = default)
+    {
+        var failed = new Queue<EncodedVideo>();
+        var clips = new VideoFrameSampler(sampling).SampleMany(videos, decodeParallelism, cancellation)
+            .Where(r =>
+            {
+                if (!r.Succeeded) failed.Enqueue(new EncodedVideo(r.Path, null, null, r.Error!.Message));
+                return r.Succeeded;
+            })
+            .Select(r => r.Clip!);
+        foreach (var (clip, features) in featurizer.FeaturizeAll(clips))
+        {
+            while (failed.Count > 0) yield return failed.Dequeue();
+            yield return new EncodedVideo(clip.Path, clip, features, null);
+        }
+        while (failed.Count > 0) yield return failed.Dequeue();
+    }
+
+    /// <summary>Writes one video's features to the cache with the clip's frame counts as metadata.</summary>
+    public static void Write(FeatureCache cache, SampledClip clip, Tensor features, string encoderIdentity, string preprocessing, DType storage) =>
+        cache.Write(clip.Path, features, encoderIdentity, preprocessing, storage, new Dictionary<string, string>
+        {
+            ["vidcap.frame_count"] = clip.FrameCount.ToString(),
+            ["vidcap.valid_frames"] = clip.ValidMask.Count(v => v).ToString(),
+            ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
+        });
 
     /// <summary>Writes the failures as JSON (atomically) so a long run's problems can be reviewed.</summary>
     public static void WriteFailures(string path, FeaturizeReport report)

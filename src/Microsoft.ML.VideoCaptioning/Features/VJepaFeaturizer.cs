@@ -7,7 +7,7 @@ using Microsoft.ML.VideoCaptioning.Video;
 namespace Microsoft.ML.VideoCaptioning.Features;
 
 /// <summary>Settings of <see cref="VJepaFeaturizer"/>.</summary>
-public sealed record VJepaFeaturizerOptions
+public sealed record VJepaEncoderOptions
 {
     /// <summary>Device of the encoder ("auto" = CUDA when present).</summary>
     public Device Device { get; init; } = Device.Cpu;
@@ -19,7 +19,7 @@ public sealed record VJepaFeaturizerOptions
 
 /// <summary>
 /// The frozen V-JEPA 2 encoder applied to sampled clips: (T, 3, crop, crop) pixels → (T/2 · (crop/16)², hidden) features,
-/// in batches of <see cref="VJepaFeaturizerOptions.BatchSize"/> so memory is bounded.
+/// in batches of <see cref="VJepaEncoderOptions.BatchSize"/> so memory is bounded.
 /// </summary>
 public sealed class VJepaFeaturizer : IDisposable
 {
@@ -29,14 +29,14 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>The directory the encoder was loaded from.</summary>
     public string EncoderPath { get; }
 
-    public VJepaFeaturizerOptions Options { get; }
+    public VJepaEncoderOptions Options { get; }
 
     private readonly Lazy<string> _weightsSha256;
     private readonly Lazy<string> _identity;
 
-    public VJepaFeaturizer(string encoderPath, VJepaFeaturizerOptions? options = null)
+    public VJepaFeaturizer(string encoderPath, VJepaEncoderOptions? options = null)
     {
-        Options = options ?? new VJepaFeaturizerOptions();
+        Options = options ?? new VJepaEncoderOptions();
         EncoderPath = Path.GetFullPath(encoderPath);
         Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
         _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
@@ -59,6 +59,13 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>Identity of the encoder for cache keys: config hash, weights hash and compute type (computed once).</summary>
     public string EncoderIdentity => _identity.Value;
 
+    /// <summary>Tokens per clip of <paramref name="frames"/> frames: max(T, tubelet) / tubelet · (crop / patch)², as the encoder makes them.</summary>
+    public int TokenCount(int frames)
+    {
+        var c = Model.Config;
+        return Math.Max(frames, c.TubeletSize) / c.TubeletSize * (c.CropSize / c.PatchSize) * (c.CropSize / c.PatchSize);
+    }
+
     /// <summary>Features of one batch of clips: a float32 (B, N, hidden) tensor on the CPU (caller disposes).</summary>
     public Tensor Featurize(IReadOnlyList<SampledClip> clips)
     {
@@ -73,7 +80,7 @@ public sealed class VJepaFeaturizer : IDisposable
     }
 
     /// <summary>
-    /// Features (N, hidden) of many clips, <see cref="VJepaFeaturizerOptions.BatchSize"/> at a time, in input order; the caller
+    /// Features (N, hidden) of many clips, <see cref="VJepaEncoderOptions.BatchSize"/> at a time, in input order; the caller
     /// owns and disposes each tensor.
     /// </summary>
     public IEnumerable<(SampledClip Clip, Tensor Features)> FeaturizeAll(IEnumerable<SampledClip> clips)
