@@ -119,6 +119,8 @@ public static class FeaturizeCommand
     {
         private DateTime _last = DateTime.MinValue;
 
+        private string Name => shard.Count > 1 ? $"shard {shard}" : "featurizing";
+
         public void Report(FeaturizeProgress p)
         {
             bool first = _last == DateTime.MinValue;
@@ -126,11 +128,11 @@ public static class FeaturizeCommand
             _last = DateTime.UtcNow;
             if (first)
             {
-                Console.WriteLine($"shard {shard} ({shard.Source}): {p.Total} videos, {p.Skipped} already cached");
+                Console.WriteLine($"{Name}{(shard.Count > 1 ? $" ({shard.Source})" : "")}: {p.Total} videos, {p.Skipped} already cached");
                 return;
             }
             string eta = p.Eta is { } e ? $", ETA {e:hh\\:mm\\:ss}" : "";
-            Console.WriteLine($"shard {shard}: {p.Done}/{p.Total} done, {p.Failed} failed, {p.ClipsPerSecond:F2} clips/s{eta}");
+            Console.WriteLine($"{Name}: {p.Done}/{p.Total} done, {p.Failed} failed, {p.ClipsPerSecond:F2} clips/s{eta}");
         }
     }
 }
