@@ -8,7 +8,10 @@ namespace Microsoft.ML.VideoCaptioning.Features;
 /// <summary>Settings of <see cref="FeaturizeJob"/>.</summary>
 public sealed record FeaturizeJobOptions
 {
-    /// <summary>Process only videos whose position (in sorted order) modulo <c>Count</c> is <c>Index</c>: split a dataset across machines.</summary>
+    /// <summary>
+    /// Process only the videos that shard <c>Index</c> of <c>Count</c> owns (<see cref="ShardAssignment.OwnerOf"/>: a hash
+    /// of the video's full path): split a dataset across machines.
+    /// </summary>
     public (int Index, int Count) Shard { get; init; } = (0, 1);
     /// <summary>Storage type of cached features (float16 like the seed, or bfloat16).</summary>
     public DType StorageType { get; init; } = DType.Float16;
@@ -42,8 +45,7 @@ public static class FeaturizeJob
             throw new ArgumentException($"Shard {o.Shard.Index}/{o.Shard.Count} is invalid: use i/N with 0 ≤ i < N.");
         if (sampling.CropSize != featurizer.CropSize)
             throw new ArgumentException($"Sampling crop {sampling.CropSize} differs from the encoder's crop_size {featurizer.CropSize}.");
-        var mine = videos.Select(Path.GetFullPath).Distinct().Order(StringComparer.Ordinal)
-            .Where((_, i) => i % o.Shard.Count == o.Shard.Index).ToList();
+        var mine = new ShardAssignment(o.Shard.Index, o.Shard.Count).Select(videos);
         string encoderId = featurizer.EncoderIdentity;
         string prep = VJepaFeaturizer.DescribePreprocessing(sampling);
         var todo = mine.Where(v => cache.Check(v, encoderId, prep).State != CacheEntryState.Valid).ToList();
@@ -110,11 +112,35 @@ public static class FeaturizeJob
             ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
         });
 
-    /// <summary>Writes the failures as JSON (atomically) so a long run's problems can be reviewed.</summary>
+    /// <summary>
+    /// Writes the failures as JSON (atomically, through a temporary name unique to this host and process, so writers
+    /// sharing a network volume never collide) so a long run's problems can be reviewed.
+    /// </summary>
     public static void WriteFailures(string path, FeaturizeReport report)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(report.Failures, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        var full = Path.GetFullPath(path);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.MachineName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(tmp, JsonSerializer.Serialize(report.Failures, new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
+    /// <summary>The failures recorded in a report written by <see cref="WriteFailures"/>.</summary>
+    public static IReadOnlyList<FeaturizeFailure> ReadFailures(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<FeaturizeFailure>>(File.ReadAllText(path)) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a failure report written by vidcap featurize ({e.Message}); delete it and rerun the shard.", e);
+        }
     }
 }

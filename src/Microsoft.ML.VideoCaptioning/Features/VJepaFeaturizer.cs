@@ -40,11 +40,24 @@ public sealed class VJepaFeaturizer : IDisposable
         EncoderPath = Path.GetFullPath(encoderPath);
         Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
         _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
-        _identity = new Lazy<string>(() =>
-        {
-            var cfg = File.ReadAllBytes(Path.Combine(EncoderPath, "config.json"));
-            return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{WeightsSha256[..16]}:{Options.ComputeType.Name()}";
-        });
+        _identity = new Lazy<string>(() => Identity(EncoderPath, WeightsSha256, Options.ComputeType));
+    }
+
+    /// <summary>
+    /// The <see cref="EncoderIdentity"/> a featurizer of <paramref name="encoderPath"/> computing in <paramref name="computeType"/>
+    /// would have, without loading the model (it hashes the files): for checking a cache.
+    /// </summary>
+    public static string IdentityOf(string encoderPath, DType computeType)
+    {
+        var dir = Path.GetFullPath(encoderPath);
+        using var ck = Checkpoint.Open(dir);
+        return Identity(dir, ck.ComputeSha256(), computeType);
+    }
+
+    private static string Identity(string encoderPath, string weightsSha256, DType computeType)
+    {
+        var cfg = File.ReadAllBytes(Path.Combine(encoderPath, "config.json"));
+        return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{weightsSha256[..16]}:{computeType.Name()}";
     }
 
     /// <summary>The frame size the encoder expects (config.json crop_size).</summary>
