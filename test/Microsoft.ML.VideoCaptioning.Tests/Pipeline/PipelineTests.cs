@@ -260,13 +260,9 @@ public class PipelineTests(TinyPipelineFixture f) : IClassFixture<TinyPipelineFi
         var tampered = Copy("tampered.zip", z =>
         {
             var e = Entry(z, "QFormer.model.safetensors");
-            byte[] bytes;
-            using (var s = e.Open()) { var m = new MemoryStream(); s.CopyTo(m); bytes = m.ToArray(); }
+            var bytes = Read(e);
             bytes[^1] ^= 0x40;
-            var name = e.FullName;
-            e.Delete();
-            using var w = z.CreateEntry(name).Open();
-            w.Write(bytes);
+            Replace(z, e, bytes);
         });
         var t = Assert.Throws<ModelPackageException>(() => ml.VideoCaptioning().LoadModel(tampered, out _));
         Assert.Contains(tampered, t.Message);
@@ -281,6 +277,81 @@ public class PipelineTests(TinyPipelineFixture f) : IClassFixture<TinyPipelineFi
         File.WriteAllText(notZip, "hello");
         Assert.Contains(notZip, Assert.Throws<ModelPackageException>(() => ml.VideoCaptioning().LoadModel(notZip, out _)).Message);
         Assert.Contains("not found", Assert.Throws<ModelPackageException>(() => ml.VideoCaptioning().LoadModel(Path.Combine(f.Dir, "none.zip"), out _)).Message);
+    }
+
+    private static byte[] Read(ZipArchiveEntry e)
+    {
+        using var s = e.Open();
+        var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    private static void Replace(ZipArchive z, ZipArchiveEntry e, byte[] bytes)
+    {
+        var name = e.FullName;
+        e.Delete();
+        using var w = z.CreateEntry(name).Open();
+        w.Write(bytes);
+    }
+
+    [Fact]
+    public void AFutureModelVersionIsRefusedWithTheFileNamed()
+    {
+        // ML.NET's header stores our 8-byte model signature followed by the version written and the version readable
+        var future = Copy("future.zip", z =>
+        {
+            foreach (var e in z.Entries.ToList())
+            {
+                var bytes = Read(e);
+                int at = bytes.AsSpan().IndexOf("VIDQFCAP"u8);
+                if (at < 0) continue;
+                BitConverter.TryWriteBytes(bytes.AsSpan(at + 8), 0x00020001u);
+                BitConverter.TryWriteBytes(bytes.AsSpan(at + 12), 0x00020001u);
+                Replace(z, e, bytes);
+            }
+        });
+        var e = Assert.Throws<ModelPackageException>(() => new MLContext().VideoCaptioning().LoadModel(future, out _));
+        Assert.Contains(future, e.Message);
+        Assert.Contains("too new", e.Message);
+    }
+
+    [Fact]
+    public void AnEntryHoldingMoreThanItDeclaresIsRefused()
+    {
+        var lying = Path.Combine(f.Dir, "lying.zip");
+        File.Copy(f.Zip, lying, overwrite: true);
+        var bytes = File.ReadAllBytes(lying);
+        // central directory records (PK\x01\x02): uncompressed size at +24, name length at +28, name at +46
+        bool patched = false;
+        for (int i = bytes.AsSpan().IndexOf("PK\u0001\u0002"u8); i >= 0 && i < bytes.Length - 46;)
+        {
+            int nameLength = BitConverter.ToUInt16(bytes, i + 28);
+            var name = System.Text.Encoding.UTF8.GetString(bytes, i + 46, nameLength);
+            if (name.EndsWith("QFormer.model.safetensors", StringComparison.Ordinal))
+            {
+                BitConverter.TryWriteBytes(bytes.AsSpan(i + 24), BitConverter.ToUInt32(bytes, i + 24) - 64);
+                patched = true;
+            }
+            int next = bytes.AsSpan(i + 4).IndexOf("PK\u0001\u0002"u8);
+            i = next < 0 ? -1 : i + 4 + next;
+        }
+        Assert.True(patched);
+        File.WriteAllBytes(lying, bytes);
+        var e = Assert.Throws<ModelPackageException>(() => new MLContext().VideoCaptioning().LoadModel(lying, out _));
+        Assert.Contains(lying, e.Message);
+        Assert.Contains("sha256", e.Message);
+    }
+
+    [Fact]
+    public void EntriesOutsideTheModelAreNeverExtracted()
+    {
+        var name = $"evil-{Guid.NewGuid():N}.txt";
+        var slip = Copy("slip.zip", z => { using var w = new StreamWriter(z.CreateEntry("../../" + name).Open()); w.Write("x"); });
+        var loaded = new MLContext().VideoCaptioning().LoadModel(slip, out _);
+        (loaded as IDisposable)?.Dispose();
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), name)));
+        Assert.False(File.Exists(Path.GetFullPath(Path.Combine(f.Dir, "..", "..", name))));
     }
 
     [Fact]
