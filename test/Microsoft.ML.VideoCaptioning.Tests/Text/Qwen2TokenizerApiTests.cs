@@ -125,6 +125,27 @@ public class Qwen2TokenizerApiTests
     }
 
     [Fact]
+    public void LoneSurrogatesKeepTheirPlaceInOffsets()
+    {
+        const string text = "a\uD800b \U0001F600\uDC00<|endoftext|>\uDBFF";
+        IReadOnlyList<EncodedToken> tokens = Api.EncodeToTokens(text, out string? normalized);
+        Assert.Null(normalized);
+        Assert.Equal(Ours.Encode(text), tokens.Select(t => t.Id));
+        Assert.Null(OffsetError(text, tokens));
+    }
+
+    [Fact]
+    public void WithoutPreTokenizationAddedTokensStillSplitTheText()
+    {
+        int[] ids = Api.EncodeToIds("hello  world<|endoftext|>hello  world", considerPreTokenization: false).ToArray();
+        int end = Array.IndexOf(ids, Ours.EndOfTextId);
+        Assert.True(end > 0, string.Join(", ", ids));
+        Assert.Equal(ids[..end], ids[(end + 1)..]);
+        Assert.Equal("hello  world", Ours.Decode(ids[..end]));
+        Assert.NotEqual(Ours.Encode("hello  world"), ids[..end]); // one word: "ĠĠ" merges first
+    }
+
+    [Fact]
     public void PreTokenizerGivesThePiecesThatTokensComeFrom()
     {
         foreach (string text in TokenizerTestData.VectorTexts)
