@@ -14,6 +14,12 @@ public class VJepa2ConformanceTests
     public void MatchesReference(string fixture, string testCase)
     {
         using var f = Fixture.Open(fixture);
+        Check(f, testCase);
+    }
+
+    /// <summary>Checks case <paramref name="testCase"/> of a vjepa2_tiny* fixture: features, and embeddings and layers when stored.</summary>
+    public static void Check(Fixture f, string testCase)
+    {
         using var model = VJepa2Model.FromPretrained(f.ModelDir);
         model.EagerAttention = true;
         using var scope = TensorScope.Open();
@@ -53,18 +59,21 @@ public class VJepa2ConformanceTests
     [Fact]
     public void RefusesVJepa21ConfigsAndReportsMissingWeights()
     {
-        var dir = Directory.CreateTempSubdirectory("vidcap-vj-").FullName;
+        var root = Directory.CreateTempSubdirectory("vidcap-vj-").FullName;
         try
         {
-            var cfg = File.ReadAllText(Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32", "config.json"));
+            var encoder = TinyEncoder.Write(Path.Combine(root, "encoder"));
+            var narrower = TinyEncoder.Write(Path.Combine(root, "narrower"), config: TinyEncoder.Config with { HiddenSize = 96 });
+            var dir = Directory.CreateDirectory(Path.Combine(root, "model")).FullName;
+            var cfg = File.ReadAllText(Path.Combine(encoder, "config.json"));
             File.WriteAllText(Path.Combine(dir, "config.json"), cfg.Replace("\"qkv_bias\": true", "\"qkv_bias\": true, \"use_rope_interleave\": true"));
             Assert.Contains("use_rope_interleave", Assert.Throws<ModelConfigException>(() => VJepa2Config.Load(dir)).Message);
             File.WriteAllText(Path.Combine(dir, "config.json"), cfg);
             Assert.Contains("model.safetensors", Assert.Throws<FileNotFoundException>(() => VJepa2Model.FromPretrained(dir)).Message);
-            File.Copy(Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_bf16", "model.safetensors"), Path.Combine(dir, "model.safetensors"));
+            File.Copy(Path.Combine(narrower, "model.safetensors"), Path.Combine(dir, "model.safetensors"));
             var e = Assert.Throws<SafeTensorsFormatException>(() => VJepa2Model.FromPretrained(dir));
             Assert.Contains("shape", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { Directory.Delete(root, true); }
     }
 }
