@@ -39,12 +39,35 @@ public sealed class FixtureSwapTests(ITestOutputHelper output) : IDisposable
         var tensors = original.Names.Where(t => !NeedNotShow(fixture, t)).ToList();
         foreach (string tensor in tensors)
         {
-            File.Delete(target);
-            File.WriteAllBytes(target, original.WithOneValueChanged(tensor));
+            Replace(target, original.WithOneValueChanged(tensor));
             if (Record.Exception(() => FixtureChecks.Run(copy, fixture)) == null) unnoticed.Add(tensor);
         }
         output.WriteLine($"{fixture}: {tensors.Count - unnoticed.Count} of {tensors.Count} changed tensors detected");
         Assert.True(unnoticed.Count == 0, $"{fixture}: no check noticed a changed value in {string.Join(", ", unnoticed)}");
+    }
+
+    /// <summary>
+    /// A consistent copy whose cases have other names (tensors "case.x" and params "case.y" renamed alike) passes: the
+    /// tests take the cases from the files. These are the fixtures whose cases are free (the others' case names are
+    /// fixed by the layout: fwd, loss, gen, …).
+    /// </summary>
+    [Theory]
+    [InlineData("vjepa2_preprocess")]
+    [InlineData("vjepa2_tiny_f32")]
+    public void ChecksTakeTheCasesFromTheFiles(string fixture)
+    {
+        string copy = LinkedCopy(TestPaths.Fixtures);
+        static string Rename(string key) => key.Contains('.') ? "other_" + key : key;
+        var original = new RawSafeTensors(Path.Combine(TestPaths.Fixtures, fixture + ".io.safetensors"));
+        Replace(Path.Combine(copy, fixture + ".io.safetensors"), original.WithNames(Rename));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, fixture + ".io.json")))!.AsObject();
+        foreach (string part in new[] { "params", "tensors" })
+            json[part] = new JsonObject(json[part]!.AsObject().Select(kv => KeyValuePair.Create(Rename(kv.Key), kv.Value?.DeepClone())));
+        Replace(Path.Combine(copy, fixture + ".io.json"), System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+
+        using (var f = Fixture.Open(fixture, copy))
+            Assert.All(f.Cases, c => Assert.StartsWith("other_", c));
+        FixtureChecks.Run(copy, fixture);
     }
 
     public static TheoryData<string> VectorFileNames() => TokenizerVectorTests.VectorFileNames;
@@ -81,6 +104,13 @@ public sealed class FixtureSwapTests(ITestOutputHelper output) : IDisposable
         var chosen = ids[ids.Count / 2];
         chosen[0] = chosen[0]!.GetValue<int>() + 1;
         File.WriteAllText(path, root.ToJsonString());
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> as a file at <paramref name="path"/> (replacing a link there, not its target).</summary>
+    private static void Replace(string path, byte[] bytes)
+    {
+        File.Delete(path);
+        File.WriteAllBytes(path, bytes);
     }
 
     /// <summary>A new directory whose entries are symbolic links to those of <paramref name="source"/>.</summary>

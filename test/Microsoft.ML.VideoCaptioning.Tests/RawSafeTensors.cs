@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Microsoft.ML.VideoCaptioning.Tests;
 
 /// <summary>
 /// A test-only safetensors reader and editor that needs no libtorch: 8-byte little-endian header length, JSON header,
-/// then the data buffer; reads F32, I64 and BOOL tensors, and writes a copy with one value changed.
+/// then the data buffer; reads F32, I64 and BOOL tensors, and writes a copy with one value changed or with other names.
 /// </summary>
 internal sealed class RawSafeTensors
 {
@@ -84,6 +86,22 @@ internal sealed class RawSafeTensors
                 throw new NotSupportedException($"{name}: dtype {dtype} cannot be changed by this test helper.");
         }
         return copy;
+    }
+
+    /// <summary>The file's bytes with every tensor renamed by <paramref name="rename"/>; the data is unchanged.</summary>
+    public byte[] WithNames(Func<string, string> rename)
+    {
+        var header = JsonNode.Parse(_file.AsSpan(8, _dataStart - 8))!.AsObject();
+        var renamed = new JsonObject();
+        foreach (var (name, info) in header) renamed[name == "__metadata__" ? name : rename(name)] = info?.DeepClone();
+        byte[] json = Encoding.UTF8.GetBytes(renamed.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+        var result = new byte[8 + padded + (_file.Length - _dataStart)];
+        BinaryPrimitives.WriteUInt64LittleEndian(result, (ulong)padded);
+        result.AsSpan(8, padded).Fill((byte)' ');
+        json.CopyTo(result, 8);
+        _file.AsSpan(_dataStart).CopyTo(result.AsSpan(8 + padded));
+        return result;
     }
 
     private delegate T Decode<T>(ReadOnlySpan<byte> bytes, int index);

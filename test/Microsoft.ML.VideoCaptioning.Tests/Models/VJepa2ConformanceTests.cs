@@ -31,15 +31,16 @@ public class VJepa2ConformanceTests
         for (int i = 0; f.Has($"{testCase}.layer_{i}"); i++) Fixture.AssertClose(f.T($"{testCase}.layer_{i}"), layers[i + 1], what: $"layer {i}");
     }
 
-    [Fact]
-    public void FusedAttentionPathAgreesWithEager()
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FusedAttentionPathMatchesReference(string fixture, string testCase)
     {
-        using var f = Fixture.Open("vjepa2_tiny_f32");
+        using var f = Fixture.Open(fixture);
         using var model = VJepa2Model.FromPretrained(f.ModelDir);
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
         model.EagerAttention = false;
-        Fixture.AssertClose(f.T("main.last_hidden_state"), model.GetVisionFeatures(f.T("main.pixel_values_videos")), what: "sdpa path");
+        Fixture.AssertClose(f.T($"{testCase}.last_hidden_state"), model.GetVisionFeatures(f.T($"{testCase}.pixel_values_videos")), what: "sdpa path");
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public class VJepa2ConformanceTests
         using var bf16 = VJepa2Model.FromPretrained(f.ModelDir, new TensorOptions(Device.Cpu, DType.BFloat16));
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
-        var x = f.T("main.pixel_values_videos");
+        var x = f.T(f.Cases.First() + ".pixel_values_videos");
         Fixture.AssertClose(fp32.GetVisionFeatures(x), bf16.GetVisionFeatures(x).To(DType.Float32), tol: 2e-2, what: "bf16 vs fp32");
     }
 
