@@ -7,7 +7,9 @@ namespace Microsoft.ML.VideoCaptioning.Tests;
 /// <summary>
 /// The suite reads the fixture set it is given (VIDCAP_FIXTURES, VIDCAP_TOKENIZER_VECTORS): on a copy of the set every
 /// fixture's checks pass, and a copy in which one value of one tensor (or one token id of a vector file) is changed
-/// makes them fail — for every tensor of every .io.safetensors file, and every vector file.
+/// makes them fail — for every expected tensor, and every input whose change an expectation can show, of every
+/// .io.safetensors file, and for every vector file. The checks are <see cref="FixtureChecks"/>, the conformance tests'
+/// own.
 /// </summary>
 public sealed class FixtureSwapTests(ITestOutputHelper output) : IDisposable
 {
