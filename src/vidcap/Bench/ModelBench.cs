@@ -44,7 +44,7 @@ public static class ModelBench
         try
         {
             RandomModels.WriteVJepa2(dir, new VJepa2Config(128, 2, 4, 4.0, 16, 2, 64, 3, 1e-6, true), seed: 1);
-            using var f = new VJepaFeaturizer(dir, new VJepaFeaturizerOptions { BatchSize = 4 });
+            using var f = new VJepaFeaturizer(dir, new VJepaEncoderOptions { BatchSize = 4 });
             var clip = new SampledClip
             {
                 Path = "random", Info = null!, Pixels = Enumerable.Range(0, 16 * 3 * 64 * 64).Select(i => (float)Math.Sin(i)).ToArray(),

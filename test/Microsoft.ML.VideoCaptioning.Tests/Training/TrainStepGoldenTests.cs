@@ -60,14 +60,14 @@ public class TrainStepGoldenTests(ITestOutputHelper output)
         var losses = new float[steps];
         for (int step = 0; step < steps; step++)
         {
-            losses[step] = (float)QFormerCaptionTrainer.AccumulateGradients(model, features, ids, mask, maskPadding: true, accumulationSteps: 1);
+            losses[step] = (float)QFormerTrainingLoop.AccumulateGradients(model, features, ids, mask, maskPadding: true, accumulationSteps: 1);
             if (step == 0)
             {
                 Compare(f, "loss", Tensor.From(new[] { losses[0] }), log);
                 foreach (var (name, p) in qformer.NamedParameters())
                     Compare(f, "grad." + name, p.Grad ?? throw new InvalidOperationException($"{name} has no gradient"), log);
             }
-            QFormerCaptionTrainer.OptimizerStep(qformer, optimizer, lr, maxGradNorm: null);
+            QFormerTrainingLoop.OptimizerStep(qformer, optimizer, lr, maxGradNorm: null);
         }
         Compare(f, "adamw.losses", Tensor.From(losses, steps), log);
 
