@@ -3,6 +3,7 @@ using Microsoft.ML.VideoCaptioning.Models;
 using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Models.VJepa2;
+using Microsoft.ML.VideoCaptioning.Tests.Text;
 using Microsoft.ML.VideoCaptioning.Tests.Training;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Models;
@@ -50,7 +51,7 @@ public class QFormerConformanceTests
         CheckCaptioner(f);
     }
 
-    /// <summary>Checks a captioner_* fixture: features, Q-Former output, training inputs, labels and losses, generation.</summary>
+    /// <summary>Checks a captioner_* fixture: features, Q-Former output, training inputs, labels and losses, generation and its decoded text.</summary>
     public static void CheckCaptioner(Fixture f)
     {
         using var vjepa = VJepa2Model.FromPretrained(f.Dir("vjepa2_dir"));
@@ -82,5 +83,8 @@ public class QFormerConformanceTests
         int cols = (int)expected.Size(1);
         var e = expected.ToLongArray();
         for (int bi = 0; bi < got.Length; bi++) Assert.Equal(e.Skip(bi * cols).Take(cols).ToArray(), got[bi]);
+        // the captions as the seed decodes them (skip_special_tokens=True)
+        string[] decoded = got.Select(ids => TokenizerTestData.Default.Decode(ids.Select(v => (int)v).ToArray(), skipSpecialTokens: true)).ToArray();
+        Assert.Equal(f.Strings("gen.decoded_skip_special"), decoded);
     }
 }
