@@ -100,7 +100,7 @@ static at::TensorOptions options(int dtype, int dev_type, int dev_index) {
 
 // ---------------------------------------------------------------------------------------------------
 // Caching CPU allocator: free lists per size class for blocks >= 1 MiB, bounded total. glibc serves large
-// blocks with fresh mmap, so without it every large temporary is page-faulted again (ENGINE.md). Sizes are
+// blocks with fresh mmap, so without it every large temporary is page-faulted again (docs/ENGINE.md). Sizes are
 // rounded up to 8 classes per power of two (at most 12.5 % slack), so temporaries whose size changes a little
 // from step to step (a batch's caption tokens times the vocabulary) reuse each other's blocks.
 namespace {

@@ -4,44 +4,60 @@ using Microsoft.ML.VideoCaptioning.Engine;
 namespace Microsoft.ML.VideoCaptioning.Tests;
 
 /// <summary>
-/// One <c>&lt;name&gt;.io.json</c> + <c>&lt;name&gt;.io.safetensors</c> pair of the fixture directory (VIDCAP_FIXTURES or the
-/// project's copy): scalar params, and tensors named "case.tensor". See test/data/fixtures/README.md.
+/// One <c>&lt;name&gt;.io.json</c> + <c>&lt;name&gt;.io.safetensors</c> pair of a fixture directory (by default
+/// <see cref="TestPaths.Fixtures"/>: VIDCAP_FIXTURES or the project's copy): scalar params, per-tensor notes, and tensors
+/// named "case.tensor". See test/data/fixtures/README.md.
 /// </summary>
 public sealed class Fixture : IDisposable
 {
     private readonly SafeTensorsFile _tensors;
+    private readonly JsonElement _notes;
 
     public string Name { get; }
+
+    /// <summary>The fixture directory this fixture was read from; model directories named in its params are relative to it.</summary>
+    public string Directory { get; }
+
     public JsonElement Params { get; }
 
-    private Fixture(string name, JsonElement p, SafeTensorsFile tensors)
+    private Fixture(string name, string directory, JsonElement p, JsonElement notes, SafeTensorsFile tensors)
     {
         Name = name;
+        Directory = directory;
         Params = p;
+        _notes = notes;
         _tensors = tensors;
     }
 
-    public static Fixture Open(string name)
+    /// <summary>Opens fixture <paramref name="name"/> of <paramref name="directory"/> (default <see cref="TestPaths.Fixtures"/>).</summary>
+    public static Fixture Open(string name, string? directory = null)
     {
-        var dir = TestPaths.Fixtures;
+        var dir = directory ?? TestPaths.Fixtures;
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, name + ".io.json")));
         var p = doc.RootElement.TryGetProperty("params", out var pp) ? pp.Clone() : default;
-        return new Fixture(name, p, SafeTensorsFile.Open(Path.Combine(dir, name + ".io.safetensors")));
+        var notes = doc.RootElement.TryGetProperty("tensors", out var tt) ? tt.Clone() : default;
+        return new Fixture(name, dir, p, notes, SafeTensorsFile.Open(Path.Combine(dir, name + ".io.safetensors")));
     }
 
     /// <summary>Names of the fixtures whose file name starts with <paramref name="prefix"/> ("qwen2_" → qwen2_tiny_f32, …).</summary>
-    public static IEnumerable<string> Names(string prefix) =>
-        Directory.GetFiles(TestPaths.Fixtures, prefix + "*.io.json").Select(f => Path.GetFileName(f)[..^".io.json".Length]).Order();
+    public static IEnumerable<string> Names(string prefix, string? directory = null) =>
+        System.IO.Directory.GetFiles(directory ?? TestPaths.Fixtures, prefix + "*.io.json").Select(f => Path.GetFileName(f)[..^".io.json".Length]).Order();
 
-    /// <summary>(fixture, case) for every case of every fixture whose name starts with <paramref name="prefix"/>: theory data.</summary>
-    public static TheoryData<string, string> AllCases(string prefix)
+    /// <summary>(fixture, case) for every case of every fixture whose name starts with <paramref name="prefix"/>.</summary>
+    public static IEnumerable<(string Fixture, string Case)> CasesOf(string prefix, string? directory = null)
+    {
+        foreach (var name in Names(prefix, directory))
+        {
+            using var f = Open(name, directory);
+            foreach (var c in f.Cases.ToList()) yield return (name, c);
+        }
+    }
+
+    /// <summary><see cref="CasesOf"/> as theory data, leaving out the fixtures named in <paramref name="except"/>.</summary>
+    public static TheoryData<string, string> AllCases(string prefix, params string[] except)
     {
         var data = new TheoryData<string, string>();
-        foreach (var name in Names(prefix))
-        {
-            using var f = Open(name);
-            foreach (var c in f.Cases) data.Add(name, c);
-        }
+        foreach (var (name, c) in CasesOf(prefix).Where(x => !except.Contains(x.Fixture))) data.Add(name, c);
         return data;
     }
 
@@ -52,7 +68,19 @@ public sealed class Fixture : IDisposable
 
     public Tensor T(string tensor) => _tensors.Read(tensor);
 
-    public string Dir(string key) => Path.Combine(TestPaths.Fixtures, Params.GetProperty(key).GetString()!);
+    /// <summary>The names of every tensor in the .io.safetensors file.</summary>
+    public IEnumerable<string> TensorNames => _tensors.Tensors.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The reference's own fp32-vs-fp64 error for <paramref name="tensor"/> (max|fp32 − fp64| / max|fp64|, from the
+    /// .io.json), or null when the fixture states none.
+    /// </summary>
+    public double? Floor(string tensor) =>
+        _notes.ValueKind == JsonValueKind.Object && _notes.TryGetProperty(tensor, out var n) && n.TryGetProperty("fp32_vs_fp64_maxrel", out var v)
+            ? v.GetDouble() : null;
+
+    /// <summary>A model directory named by param <paramref name="key"/>, relative to <see cref="Directory"/>.</summary>
+    public string Dir(string key) => Path.Combine(Directory, Params.GetProperty(key).GetString()!);
 
     public string ModelDir => Dir("model_dir");
 

@@ -25,7 +25,7 @@ internal static unsafe partial class Native
         if (name != Lib) return IntPtr.Zero;
         // libgomp reads OMP_WAIT_POLICY when it loads (as a dependency of libtorch), so set it first, through
         // libc: Environment.SetEnvironmentVariable does not reach native code. Spinning OpenMP workers steal
-        // the cores from OpenBLAS's threads (ENGINE.md: a Qwen2 layer ran 35 % faster with PASSIVE).
+        // the cores from OpenBLAS's threads (docs/ENGINE.md: a Qwen2 layer ran 35 % faster with PASSIVE).
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") == null) setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
         foreach (var candidate in Candidates())
             if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var h)) return h;

@@ -57,13 +57,14 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"safetensors file not found: {path}", path);
-        long length = new FileInfo(path).Length;
-        if (length < 8) throw new SafeTensorsFormatException($"{path}: {length} bytes is too short for a safetensors file (8-byte header length missing).");
         Dictionary<string, SafeTensorInfo> tensors;
         Dictionary<string, string> metadata;
-        long dataOffset;
+        long dataOffset, length;
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
+            // The opened file's length: FileInfo would give a symbolic link's own size (the Hugging Face cache links its files).
+            length = fs.Length;
+            if (length < 8) throw new SafeTensorsFormatException($"{path}: {length} bytes is too short for a safetensors file (8-byte header length missing).");
             Span<byte> lenBytes = stackalloc byte[8];
             fs.ReadExactly(lenBytes);
             ulong n = BitConverter.ToUInt64(lenBytes);

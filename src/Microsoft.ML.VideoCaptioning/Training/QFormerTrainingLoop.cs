@@ -96,19 +96,14 @@ public sealed class QFormerTrainingLoop
                 using (var scope = TensorScope.Open())
                 {
                     var (features, captionIds, captionMask) = Batch(train, ids, epoch, device);
-                    var l = model.Loss(features, captionIds, captionMask, _o.MaskPaddingInLabels);
-                    (l / _o.GradientAccumulationSteps).Backward();
-                    loss = l.Item();
+                    loss = AccumulateGradients(model, features, captionIds, captionMask, _o.MaskPaddingInLabels, _o.GradientAccumulationSteps);
                 }
                 lossSum += loss * ids.Length;
                 lossCount += ids.Length;
                 samplesDone += ids.Length;
                 bool stepNow = (mb + 1) % _o.GradientAccumulationSteps == 0 || mb == batchesPerEpoch - 1;
                 if (!stepNow) continue;
-                double? gradNorm = _o.MaxGradNorm is { } max ? Gradients.ClipGradNorm(qformer.Parameters(), max) : null;
-                optimizer.LearningRate = LearningRateAt(state.GlobalStep, totalSteps);
-                optimizer.Step();
-                optimizer.ZeroGrad();
+                double? gradNorm = OptimizerStep(qformer, optimizer, LearningRateAt(state.GlobalStep, totalSteps), _o.MaxGradNorm);
                 state = state with { GlobalStep = state.GlobalStep + 1 };
                 double rate = samplesDone / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 long doneSteps = state.GlobalStep - startStep;
@@ -152,6 +147,32 @@ public sealed class QFormerTrainingLoop
             qformer.Load(best);
         }
         return new TrainingResult(qformer, state.History, state.BestEpoch, stoppedEarly, cancelled);
+    }
+
+    /// <summary>
+    /// One micro-batch of the training loop: the caption loss of the batch, whose gradient, divided by
+    /// <paramref name="accumulationSteps"/>, is added to the Q-Former's (the language model is frozen). Returns the loss.
+    /// </summary>
+    internal static double AccumulateGradients(VideoCaptionModel model, Tensor features, Tensor captionIds, Tensor captionMask,
+        bool maskPadding, int accumulationSteps)
+    {
+        using var scope = TensorScope.Open();
+        var loss = model.Loss(features, captionIds, captionMask, maskPadding);
+        (loss / accumulationSteps).Backward();
+        return loss.Item();
+    }
+
+    /// <summary>
+    /// One optimizer update from the accumulated gradients: clipped to <paramref name="maxGradNorm"/> when set, an AdamW
+    /// step at <paramref name="learningRate"/>, then the gradients are cleared. Returns the norm before clipping.
+    /// </summary>
+    internal static double? OptimizerStep(QFormerModel qformer, AdamW optimizer, double learningRate, double? maxGradNorm)
+    {
+        double? gradNorm = maxGradNorm is { } max ? Gradients.ClipGradNorm(qformer.Parameters(), max) : null;
+        optimizer.LearningRate = learningRate;
+        optimizer.Step();
+        optimizer.ZeroGrad();
+        return gradNorm;
     }
 
     /// <summary>A fixed permutation per (seed, epoch): no generator state needs saving to resume mid-epoch.</summary>

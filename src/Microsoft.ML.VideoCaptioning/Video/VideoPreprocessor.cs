@@ -5,7 +5,7 @@ namespace Microsoft.ML.VideoCaptioning.Video;
 
 /// <summary>
 /// V-JEPA 2 frame preprocessing, as Hugging Face's <c>VJEPA2VideoProcessor</c> does it
-/// (ARCHITECTURE.md §1.8): resize so the shorter side is <see cref="ShortestEdge"/> = int(crop·256/224)
+/// (docs/ARCHITECTURE.md §1.8): resize so the shorter side is <see cref="ShortestEdge"/> = int(crop·256/224)
 /// (292 for crop 256) and the longer side int(292·long/short), antialiased bilinear with
 /// <c>align_corners=False</c> (torchvision <c>resize(..., antialias=True)</c> on tensors); center crop
 /// <c>top = (H'−crop)/2</c>, <c>left = (W'−crop)/2</c>; then <c>(x − 255·mean)/(255·std)</c> in float32 with the

@@ -35,7 +35,7 @@ public static class ModelBench
 
     /// <summary>
     /// Featurizer clips/s on a tiny model (crop 64, 16 frames) and the time of one ViT-L layer at 32 frames × 256² (4096
-    /// tokens); the full encoder is 24 layers. ENGINE.md's limit for the whole ViT-L forward on this CPU is 24–33 s.
+    /// tokens); the full encoder is 24 layers. docs/ENGINE.md's limit for the whole ViT-L forward on this CPU is 24–33 s.
     /// </summary>
     public static List<BenchRow> Featurize(int clips = 8)
     {
@@ -66,7 +66,7 @@ public static class ModelBench
         using (var s0 = TensorScope.Open()) layer.Forward(x, rope, cos, sin, !Torch.HasFusedAttention);
         double layerS = Seconds(() => { using var s1 = TensorScope.Open(); layer.Forward(x, rope, cos, sin, !Torch.HasFusedAttention); });
         rows.Add(new BenchRow("ViT-L layer forward, 4096 tokens (one of 24)", layerS, "s"));
-        rows.Add(new BenchRow("ViT-L encoder forward, 32×256² clip (24 × layer)", layerS * 24, "s", 33, "ENGINE.md limit at 125 GFLOPS"));
+        rows.Add(new BenchRow("ViT-L encoder forward, 32×256² clip (24 × layer)", layerS * 24, "s", 33, "docs/ENGINE.md limit at 125 GFLOPS"));
         return rows;
     }
 
@@ -95,7 +95,7 @@ public static class ModelBench
 
     /// <summary>
     /// Seconds per training sample (forward + backward + AdamW, batch 8): a tiny setup, and the seed-size Q-Former over a
-    /// frozen random Qwen2-0.5B-shaped model with 4096×1024 features. ENGINE.md measured 6.8–7.5 s per sample over
+    /// frozen random Qwen2-0.5B-shaped model with 4096×1024 features. docs/ENGINE.md measured 6.8–7.5 s per sample over
     /// Qwen2-1.5B (limit 3.9–5.4 s); 0.5B has about a third of its FLOPs.
     /// </summary>
     public static List<BenchRow> Train(bool large = true, int batch = 8)

@@ -13,17 +13,17 @@ public sealed class DeployTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("vidcap-deploy-").FullName;
     private readonly string _videos;
     private readonly List<string> _clips;
+    private readonly string _encoder;
 
     public DeployTests()
     {
+        _encoder = TinyEncoder.Write(Path.Combine(_dir, "encoder"));
         SyntheticWorld.Generate(Path.Combine(_dir, "data"), new SyntheticWorldOptions { Count = 4, Seed = 6, MinFrames = 4, MaxFrames = 4, MinSize = 64, MaxSize = 64 });
         _videos = Path.Combine(_dir, "data", "videos");
         _clips = Directory.GetFiles(_videos).Select(Path.GetFullPath).ToList();
     }
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static string Encoder => Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32");
 
     private static string Deploy(params string[] parts) => Path.Combine([TestPaths.RepoRoot, "deploy", .. parts]);
 
@@ -69,7 +69,7 @@ public sealed class DeployTests : IDisposable
         var args = Items(At(container, "args")).Select(Scalar).ToList();
         Assert.Equal(["featurize", "--shard", "auto"], args.Where(a => a is "featurize" or "--shard" or "auto"));
         var encoderArg = args[args.IndexOf("--encoder") + 1];
-        Directory.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(encoderArg)), Encoder);
+        Directory.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(encoderArg)), _encoder);
         string Localize(string a) => mounts.OrderByDescending(m => m.Path.Length).FirstOrDefault(m => a.StartsWith(m.Path, StringComparison.Ordinal)) is { Name: not null } m
             ? local[m.Name] + a[m.Path.Length..] : a;
 
@@ -91,7 +91,7 @@ public sealed class DeployTests : IDisposable
         int shard = BusiestShard(3);
         var env = new Dictionary<string, string>
         {
-            ["VIDCAP"] = VidcapProcess.Launcher, ["VIDEOS"] = _videos, ["ENCODER"] = Encoder, ["CACHE"] = cache, ["FRAMES"] = "4",
+            ["VIDCAP"] = VidcapProcess.Launcher, ["VIDEOS"] = _videos, ["ENCODER"] = _encoder, ["CACHE"] = cache, ["FRAMES"] = "4",
             // sbatch --array=1-3: task ids start at 1
             ["SLURM_ARRAY_TASK_ID"] = (shard + 1).ToString(), ["SLURM_ARRAY_TASK_MIN"] = "1", ["SLURM_ARRAY_TASK_MAX"] = "3",
             ["SLURM_ARRAY_TASK_COUNT"] = "3", ["SLURM_ARRAY_TASK_STEP"] = "1", ["SLURM_CPUS_PER_TASK"] = "1",

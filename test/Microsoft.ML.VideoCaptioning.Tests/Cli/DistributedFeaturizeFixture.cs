@@ -21,7 +21,8 @@ public sealed class DistributedFeaturizeFixture : IDisposable
     public string Dir { get; } = Directory.CreateTempSubdirectory("vidcap-dist-").FullName;
     public string Data => Path.Combine(Dir, "data");
     public string Videos => Path.Combine(Data, "videos");
-    public static string Encoder => Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32");
+    /// <summary>A tiny random V-JEPA 2 (<see cref="TinyEncoder"/>).</summary>
+    public string Encoder { get; }
     public string LanguageModel => Path.Combine(Dir, "lm");
     public string SharedCache => Path.Combine(Dir, "shared-cache");
     public string SingleCache => Path.Combine(Dir, "single-cache");
@@ -46,6 +47,7 @@ public sealed class DistributedFeaturizeFixture : IDisposable
 
     public DistributedFeaturizeFixture()
     {
+        Encoder = TinyEncoder.Write(Path.Combine(Dir, "encoder"));
         SyntheticWorld.Generate(Data, new SyntheticWorldOptions { Count = 7, Seed = 4, MinFrames = 4, MaxFrames = 6, MinSize = 64, MaxSize = 64 });
         File.WriteAllBytes(Broken, new byte[300]);
         RandomModels.WriteQwen2(LanguageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 5);

@@ -85,7 +85,7 @@ public sealed class DistributedFeaturizeTests(DistributedFeaturizeFixture f) : I
         Assert.Contains("1 temporary files", text);
 
         // other preprocessing (2 frames): every entry is stale
-        var stale = JsonDocument.Parse(VidcapProcess.Run(["featurize", f.Videos, "--encoder", DistributedFeaturizeFixture.Encoder,
+        var stale = JsonDocument.Parse(VidcapProcess.Run(["featurize", f.Videos, "--encoder", f.Encoder,
             "--cache", copy, "--frames", "2", "--status", "--json"]).Out).RootElement;
         Assert.Equal((0, clips - 1, 1), (stale.GetProperty("done").GetInt32(), stale.GetProperty("stale").GetInt32(), stale.GetProperty("missing").GetInt32()));
         Assert.Equal("vidcap.preprocessing changed", stale.GetProperty("stale_videos")[0].GetProperty("reason").GetString());
@@ -96,7 +96,7 @@ public sealed class DistributedFeaturizeTests(DistributedFeaturizeFixture f) : I
     {
         var before = Snapshot(f.SharedCache);
         var zip = Path.Combine(f.Dir, "captioner.zip");
-        var (code, _, err) = VidcapProcess.Run(["train", "--train", Path.Combine(f.Data, "train.jsonl"), "--encoder", DistributedFeaturizeFixture.Encoder,
+        var (code, _, err) = VidcapProcess.Run(["train", "--train", Path.Combine(f.Data, "train.jsonl"), "--encoder", f.Encoder,
             "--language-model", f.LanguageModel, "--out", zip, "--cache", f.SharedCache, "--frames", "4",
             "--epochs", "1", "--batch-size", "4", "--accumulation", "1"]);
         Assert.True(code == 0, err);

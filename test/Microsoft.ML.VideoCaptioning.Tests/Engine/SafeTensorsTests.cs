@@ -39,6 +39,19 @@ public class SafeTensorsTests : IDisposable
     }
 
     [Fact]
+    public void OpensAFileThroughASymbolicLink()
+    {
+        // The Hugging Face cache keeps snapshots/<rev>/model.safetensors as a link to blobs/<hash>.
+        using var scope = TensorScope.Open();
+        var target = Path.Combine(_dir, "blob");
+        SafeTensorsFile.Save(target, new Dictionary<string, Tensor> { ["w"] = Tensor.From(new float[] { 1, 2, 3 }, 3) });
+        var link = Path.Combine(_dir, "model.safetensors");
+        File.CreateSymbolicLink(link, target);
+        using var f = SafeTensorsFile.Open(link);
+        Assert.Equal([1f, 2f, 3f], f.Read("w").ToFloatArray());
+    }
+
+    [Fact]
     public void ReadsEveryFixtureFile()
     {
         var files = Directory.GetFiles(TestPaths.Fixtures, "*.safetensors", SearchOption.AllDirectories);

@@ -121,7 +121,7 @@ public class TensorOpsTests
     [Fact]
     public void Conv3dMatchesTheTubeletMatmul()
     {
-        // A tubelet conv (kernel = stride) equals W.reshape(out, C·t·y·x) times each flattened cube (ARCHITECTURE §1.3).
+        // A tubelet conv (kernel = stride) equals W.reshape(out, C·t·y·x) times each flattened cube (docs/ARCHITECTURE.md §1.3).
         using var s = TensorScope.Open();
         Torch.ManualSeed(3);
         var x = Tensor.Randn([1, 2, 4, 4, 4]);

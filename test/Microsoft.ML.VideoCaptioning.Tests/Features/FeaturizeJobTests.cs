@@ -5,27 +5,27 @@ using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Features;
 
-/// <summary>The feature cache and the featurize job on the vjepa2_tiny_f32 fixture and generated clips.</summary>
+/// <summary>The feature cache and the featurize job on a tiny random encoder and generated clips.</summary>
 public sealed class FeaturizeJobTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("vidcap-feat-").FullName;
     private readonly List<string> _videos;
-    private readonly VideoFrameSampler.Options _sampling = new() { FrameCount = 4, CropSize = 64 };
+    private readonly VideoFrameSampler.Options _sampling = new() { FrameCount = 4, CropSize = TinyEncoder.Config.CropSize };
+    private readonly string _encoder;
 
     public FeaturizeJobTests()
     {
+        _encoder = TinyEncoder.Write(Path.Combine(_dir, "encoder"));
         SyntheticWorld.Generate(Path.Combine(_dir, "data"), new SyntheticWorldOptions { Count = 5, MinFrames = 4, MaxFrames = 5, MinSize = 64, MaxSize = 64 });
         _videos = Directory.GetFiles(Path.Combine(_dir, "data", "videos"), "*.mp4").Order().ToList();
     }
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string Encoder => Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32");
-
     [Fact]
     public void CachesSkipsRedoesStaleAndReportsFailures()
     {
-        using var f = new VJepaFeaturizer(Encoder, new VJepaEncoderOptions { BatchSize = 2 });
+        using var f = new VJepaFeaturizer(_encoder, new VJepaEncoderOptions { BatchSize = 2 });
         var cache = new FeatureCache(Path.Combine(_dir, "cache"));
         var broken = Path.Combine(_dir, "broken.mp4");
         File.WriteAllBytes(broken, new byte[100]);
@@ -43,7 +43,7 @@ public sealed class FeaturizeJobTests : IDisposable
         Assert.Equal((0, 5, 1), (again.Computed, again.Skipped, again.Failed));
 
         // other preprocessing → stale → recomputed; a changed video → stale
-        var otherSampling = new VideoFrameSampler.Options { FrameCount = 2, CropSize = 64 };
+        var otherSampling = new VideoFrameSampler.Options { FrameCount = 2, CropSize = _sampling.CropSize };
         Assert.Equal(CacheEntryState.Stale, cache.Check(_videos[0], f.EncoderIdentity, VJepaFeaturizer.DescribePreprocessing(otherSampling)).State);
         File.SetLastWriteTimeUtc(_videos[1], DateTime.UtcNow.AddMinutes(5));
         var third = FeaturizeJob.Run(inputs, f, _sampling, cache);
@@ -58,7 +58,7 @@ public sealed class FeaturizeJobTests : IDisposable
     [Fact]
     public void ShardsPartitionTheDataset()
     {
-        using var f = new VJepaFeaturizer(Encoder);
+        using var f = new VJepaFeaturizer(_encoder);
         var caches = Enumerable.Range(0, 2).Select(i => new FeatureCache(Path.Combine(_dir, $"shard{i}"))).ToArray();
         var reports = Enumerable.Range(0, 2).Select(i => FeaturizeJob.Run(_videos, f, _sampling, caches[i], new FeaturizeJobOptions { Shard = (i, 2) })).ToArray();
         Assert.Equal(_videos.Count, reports.Sum(r => r.Computed));
@@ -70,11 +70,11 @@ public sealed class FeaturizeJobTests : IDisposable
     [Fact]
     public void EncoderIdentityChangesWithTheWeights()
     {
-        using var a = new VJepaFeaturizer(Encoder);
+        using var a = new VJepaFeaturizer(_encoder);
         var copy = Path.Combine(_dir, "enc");
         Directory.CreateDirectory(copy);
-        File.Copy(Path.Combine(Encoder, "config.json"), Path.Combine(copy, "config.json"));
-        var bytes = File.ReadAllBytes(Path.Combine(Encoder, "model.safetensors"));
+        File.Copy(Path.Combine(_encoder, "config.json"), Path.Combine(copy, "config.json"));
+        var bytes = File.ReadAllBytes(Path.Combine(_encoder, "model.safetensors"));
         bytes[^1] ^= 1;   // one bit of the last weight
         File.WriteAllBytes(Path.Combine(copy, "model.safetensors"), bytes);
         using var b = new VJepaFeaturizer(copy);

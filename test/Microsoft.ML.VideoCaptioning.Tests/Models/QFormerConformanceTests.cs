@@ -3,19 +3,28 @@ using Microsoft.ML.VideoCaptioning.Models;
 using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Models.VJepa2;
+using Microsoft.ML.VideoCaptioning.Tests.Text;
+using Microsoft.ML.VideoCaptioning.Tests.Training;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Models;
 
 /// <summary>The Q-Former and the whole captioner wiring against the PyTorch reference (fixtures qformer_* and captioner_*).</summary>
 public class QFormerConformanceTests
 {
-    public static TheoryData<string, string> QFormerCases() => Fixture.AllCases("qformer_");
+    /// <summary>Every case of every qformer_* fixture with a model (qformer_train_step is the trainer's, see TrainStepGoldenTests).</summary>
+    public static TheoryData<string, string> QFormerCases() => Fixture.AllCases("qformer_", except: TrainStepGoldenTests.FixtureName);
 
     [Theory]
     [MemberData(nameof(QFormerCases))]
     public void QFormerMatchesReference(string fixture, string testCase)
     {
         using var f = Fixture.Open(fixture);
+        CheckQFormer(f, testCase);
+    }
+
+    /// <summary>Checks case <paramref name="testCase"/> of a qformer_* fixture: the output, with the case's mask when it has one.</summary>
+    public static void CheckQFormer(Fixture f, string testCase)
+    {
         using var q = QFormer.FromPretrained(f.ModelDir);
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
@@ -39,6 +48,12 @@ public class QFormerConformanceTests
     public void CaptionerMatchesReference(string fixture)
     {
         using var f = Fixture.Open(fixture);
+        CheckCaptioner(f);
+    }
+
+    /// <summary>Checks a captioner_* fixture: features, Q-Former output, training inputs, labels and losses, generation and its decoded text.</summary>
+    public static void CheckCaptioner(Fixture f)
+    {
         using var vjepa = VJepa2Model.FromPretrained(f.Dir("vjepa2_dir"));
         using var q = QFormer.FromPretrained(f.Dir("qformer_dir"));
         using var lm = Qwen2ForCausalLM.FromPretrained(f.Dir("qwen2_dir"));
@@ -68,5 +83,8 @@ public class QFormerConformanceTests
         int cols = (int)expected.Size(1);
         var e = expected.ToLongArray();
         for (int bi = 0; bi < got.Length; bi++) Assert.Equal(e.Skip(bi * cols).Take(cols).ToArray(), got[bi]);
+        // the captions as the seed decodes them (skip_special_tokens=True)
+        string[] decoded = got.Select(ids => TokenizerTestData.Default.Decode(ids.Select(v => (int)v).ToArray(), skipSpecialTokens: true)).ToArray();
+        Assert.Equal(f.Strings("gen.decoded_skip_special"), decoded);
     }
 }

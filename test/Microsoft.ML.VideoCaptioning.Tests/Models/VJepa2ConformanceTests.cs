@@ -14,6 +14,12 @@ public class VJepa2ConformanceTests
     public void MatchesReference(string fixture, string testCase)
     {
         using var f = Fixture.Open(fixture);
+        Check(f, testCase);
+    }
+
+    /// <summary>Checks case <paramref name="testCase"/> of a vjepa2_tiny* fixture: features, and embeddings and layers when stored.</summary>
+    public static void Check(Fixture f, string testCase)
+    {
         using var model = VJepa2Model.FromPretrained(f.ModelDir);
         model.EagerAttention = true;
         using var scope = TensorScope.Open();
@@ -25,15 +31,16 @@ public class VJepa2ConformanceTests
         for (int i = 0; f.Has($"{testCase}.layer_{i}"); i++) Fixture.AssertClose(f.T($"{testCase}.layer_{i}"), layers[i + 1], what: $"layer {i}");
     }
 
-    [Fact]
-    public void FusedAttentionPathAgreesWithEager()
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FusedAttentionPathMatchesReference(string fixture, string testCase)
     {
-        using var f = Fixture.Open("vjepa2_tiny_f32");
+        using var f = Fixture.Open(fixture);
         using var model = VJepa2Model.FromPretrained(f.ModelDir);
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
         model.EagerAttention = false;
-        Fixture.AssertClose(f.T("main.last_hidden_state"), model.GetVisionFeatures(f.T("main.pixel_values_videos")), what: "sdpa path");
+        Fixture.AssertClose(f.T($"{testCase}.last_hidden_state"), model.GetVisionFeatures(f.T($"{testCase}.pixel_values_videos")), what: "sdpa path");
     }
 
     [Fact]
@@ -46,25 +53,28 @@ public class VJepa2ConformanceTests
         using var bf16 = VJepa2Model.FromPretrained(f.ModelDir, new TensorOptions(Device.Cpu, DType.BFloat16));
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
-        var x = f.T("main.pixel_values_videos");
+        var x = f.T(f.Cases.First() + ".pixel_values_videos");
         Fixture.AssertClose(fp32.GetVisionFeatures(x), bf16.GetVisionFeatures(x).To(DType.Float32), tol: 2e-2, what: "bf16 vs fp32");
     }
 
     [Fact]
     public void RefusesVJepa21ConfigsAndReportsMissingWeights()
     {
-        var dir = Directory.CreateTempSubdirectory("vidcap-vj-").FullName;
+        var root = Directory.CreateTempSubdirectory("vidcap-vj-").FullName;
         try
         {
-            var cfg = File.ReadAllText(Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32", "config.json"));
+            var encoder = TinyEncoder.Write(Path.Combine(root, "encoder"));
+            var narrower = TinyEncoder.Write(Path.Combine(root, "narrower"), config: TinyEncoder.Config with { HiddenSize = 96 });
+            var dir = Directory.CreateDirectory(Path.Combine(root, "model")).FullName;
+            var cfg = File.ReadAllText(Path.Combine(encoder, "config.json"));
             File.WriteAllText(Path.Combine(dir, "config.json"), cfg.Replace("\"qkv_bias\": true", "\"qkv_bias\": true, \"use_rope_interleave\": true"));
             Assert.Contains("use_rope_interleave", Assert.Throws<ModelConfigException>(() => VJepa2Config.Load(dir)).Message);
             File.WriteAllText(Path.Combine(dir, "config.json"), cfg);
             Assert.Contains("model.safetensors", Assert.Throws<FileNotFoundException>(() => VJepa2Model.FromPretrained(dir)).Message);
-            File.Copy(Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_bf16", "model.safetensors"), Path.Combine(dir, "model.safetensors"));
+            File.Copy(Path.Combine(narrower, "model.safetensors"), Path.Combine(dir, "model.safetensors"));
             var e = Assert.Throws<SafeTensorsFormatException>(() => VJepa2Model.FromPretrained(dir));
             Assert.Contains("shape", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { Directory.Delete(root, true); }
     }
 }

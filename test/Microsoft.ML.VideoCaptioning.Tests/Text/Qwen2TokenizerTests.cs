@@ -57,13 +57,19 @@ public class Qwen2TokenizerTests
     }
 
     [Fact]
-    public void DecodesLikeTheFixtureCases()
+    public void EncodesAndDecodesLikeTheFixtureCases() => CheckFixtureCases(TestPaths.Fixtures);
+
+    /// <summary>tokenizer/tokenizer_cases.json of the fixture directory: every text encodes to its ids, which decode back.</summary>
+    public static void CheckFixtureCases(string directory)
     {
-        string path = Path.Combine(TestPaths.Fixtures, "tokenizer", "tokenizer_cases.json");
+        string path = Path.Combine(directory, "tokenizer", "tokenizer_cases.json");
         using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
-        foreach (JsonElement c in document.RootElement.GetProperty("cases").EnumerateArray())
+        JsonElement[] cases = document.RootElement.GetProperty("cases").EnumerateArray().ToArray();
+        Assert.NotEmpty(cases);
+        foreach (JsonElement c in cases)
         {
             int[] ids = c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToArray();
+            Assert.Equal(ids, Tokenizer.Encode(c.GetProperty("text").GetString()!));
             Assert.Equal(c.GetProperty("decode").GetString(), Tokenizer.Decode(ids));
             Assert.Equal(c.GetProperty("decode_skip_special").GetString(), Tokenizer.Decode(ids, skipSpecialTokens: true));
         }
@@ -119,23 +125,39 @@ public class Qwen2TokenizerTests
         Assert.Equal(sequential, parallel);
     }
 
-    [Fact]
-    public void EncodeBatchPadsLikeTheCaptionerFixture()
+    /// <summary>Fixtures whose token ids come from texts in their params: captioner_* (captions) and qwen2_* (texts).</summary>
+    public static TheoryData<string> TokenizedFixtures() =>
+        new(Fixture.Names("captioner_").Concat(Fixture.Names("qwen2_").Where(HasTexts)));
+
+    private static bool HasTexts(string fixture)
     {
-        string path = Path.Combine(TestPaths.Fixtures, "captioner_e2e.io.safetensors");
-        string[] captions = ["Pushing a cup from left to right", "  Holding a pen  "];
-        TokenizedBatch batch = Tokenizer.EncodeBatch(captions.Select(c => c.Trim() + "<|endoftext|>").ToArray());
-        Assert.Equal(FixtureInt64Tensors.ReadMatrix(path, "caption_ids"), batch.InputIds);
-        Assert.Equal(FixtureInt64Tensors.ReadMatrix(path, "caption_mask"), batch.AttentionMask);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestPaths.Fixtures, fixture + ".io.json")));
+        return json.RootElement.GetProperty("params").TryGetProperty("texts", out _);
     }
 
-    [Fact]
-    public void EncodeBatchPadsLikeTheQwen2Fixture()
+    [Theory]
+    [MemberData(nameof(TokenizedFixtures))]
+    public void EncodeBatchPadsLikeTheFixture(string fixture) => CheckBatch(TestPaths.Fixtures, fixture);
+
+    /// <summary>
+    /// The batch tokenization that produced a fixture's ids: captioner_* tokenizes <c>params.captions</c> as the seed does
+    /// (strip, append &lt;|endoftext|&gt;) into caption_ids/caption_mask and <c>params.prompt_text</c> into prompt_ids;
+    /// qwen2_* tokenizes <c>params.texts</c> into fwd.input_ids/fwd.attention_mask. Padding is right, with 151643.
+    /// </summary>
+    public static void CheckBatch(string directory, string fixture)
     {
-        string path = Path.Combine(TestPaths.Fixtures, "qwen2_fullvocab_bf16.io.safetensors");
-        TokenizedBatch batch = Tokenizer.EncodeBatch(["a video showing: Pushing a cup from left to right<|endoftext|>", "Hello world"]);
-        Assert.Equal(FixtureInt64Tensors.ReadMatrix(path, "fwd.input_ids"), batch.InputIds);
-        Assert.Equal(FixtureInt64Tensors.ReadMatrix(path, "fwd.attention_mask"), batch.AttentionMask);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, fixture + ".io.json")));
+        JsonElement p = json.RootElement.GetProperty("params");
+        var tensors = new RawSafeTensors(Path.Combine(directory, fixture + ".io.safetensors"));
+        bool captioner = p.TryGetProperty("captions", out JsonElement captions);
+        string[] texts = captioner
+            ? captions.EnumerateArray().Select(c => c.GetString()!.Trim() + "<|endoftext|>").ToArray()
+            : p.GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        TokenizedBatch batch = Tokenizer.EncodeBatch(texts);
+        Assert.Equal(tensors.Int64Rows(captioner ? "caption_ids" : "fwd.input_ids"), batch.InputIds);
+        Assert.Equal(tensors.Int64Rows(captioner ? "caption_mask" : "fwd.attention_mask"), batch.AttentionMask);
+        if (captioner)
+            Assert.Equal(tensors.Int64("prompt_ids").Select(v => (int)v).ToArray(), Tokenizer.Encode(p.GetProperty("prompt_text").GetString()!));
     }
 
     [Fact]

@@ -10,9 +10,9 @@ using Microsoft.ML.VideoCaptioning.Training;
 namespace Microsoft.ML.VideoCaptioning.Tests.Training;
 
 /// <summary>
-/// The trainer on tiny models: frozen vjepa2_tiny_f32 features of random clips, a frozen random 2-layer Qwen2 with the real
-/// vocabulary (written in HF layout by RandomModels, briefly pretrained on the captions, then frozen) and the real Qwen2
-/// tokenizer.
+/// The trainer on tiny models: frozen features of random clips from a tiny random V-JEPA 2 (<see cref="TinyEncoder"/>), a
+/// frozen random 2-layer Qwen2 with the real vocabulary (written in HF layout by RandomModels, briefly pretrained on the
+/// captions, then frozen) and the real Qwen2 tokenizer.
 /// </summary>
 [Collection(nameof(GlobalRng))]
 public sealed class TrainerTests : IDisposable
@@ -32,11 +32,12 @@ public sealed class TrainerTests : IDisposable
         // the language prior: P(caption | prompt) over the four captions; the Q-Former must pick the clip's one
         var pre = LanguageModelPretrainer.Pretrain(_lm, _tok, Captions.Select(c => "a video showing: " + c).ToList(), steps: 60, seed: 1);
         Assert.True(pre[^1] < 0.5 * pre[0], $"pretraining loss {pre[0]:F2} → {pre[^1]:F2}");
-        using var vjepa = VJepa2Model.FromPretrained(Path.Combine(TestPaths.Fixtures, "vjepa2_tiny_f32"));
+        using var vjepa = VJepa2Model.FromPretrained(TinyEncoder.Write(Path.Combine(_dir, "encoder")));
         using var noGrad = Torch.NoGrad();
         Torch.ManualSeed(123);
+        int crop = TinyEncoder.Config.CropSize;
         for (int i = 0; i < Captions.Length; i++)
-            _features.Add(vjepa.GetVisionFeatures(Tensor.Randn([1, 4, 3, 64, 64])).Squeeze(0).DetachFromScope());
+            _features.Add(vjepa.GetVisionFeatures(Tensor.Randn([1, 4, 3, crop, crop])).Squeeze(0).DetachFromScope());
     }
 
     public void Dispose()

@@ -7,14 +7,24 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Video;
 
 public class VideoPreprocessorTests(ITestOutputHelper output)
 {
+    /// <summary>The fixture of VJEPA2VideoProcessor outputs; its cases are the tensor-name prefixes ("portrait.frames_thwc").</summary>
+    public const string FixtureName = "vjepa2_preprocess";
+
+    public static TheoryData<string> Cases() => new(CaseNames(TestPaths.Fixtures));
+
+    /// <summary>The cases of the fixture in <paramref name="directory"/>.</summary>
+    public static IEnumerable<string> CaseNames(string directory) =>
+        new RawSafeTensors(Path.Combine(directory, FixtureName + ".io.safetensors")).Names.Select(n => n[..n.IndexOf('.')]).Distinct();
+
     [Theory]
-    [InlineData("downscale")]
-    [InlineData("portrait")]
-    [InlineData("upscale")]
-    public void FloatFramesMatchTheReferenceProcessor(string name)
+    [MemberData(nameof(Cases))]
+    public void FloatFramesMatchTheReferenceProcessor(string name) => output.WriteLine(Check(TestPaths.Fixtures, name));
+
+    /// <summary>Checks case <paramref name="name"/> of the fixture in <paramref name="directory"/>; returns the error it measured.</summary>
+    public static string Check(string directory, string name)
     {
-        var fixture = new VideoFixtureReader(Path.Combine(TestPaths.Fixtures, "vjepa2_preprocess.io.safetensors"));
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "vjepa2_preprocess.io.json")));
+        var fixture = new RawSafeTensors(Path.Combine(directory, FixtureName + ".io.safetensors"));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, FixtureName + ".io.json")));
         int cropSize = json.RootElement.GetProperty("params").GetProperty($"{name}.crop_size").GetInt32();
         int[] shape = fixture.Shape($"{name}.frames_thwc");
         var expected = fixture.Float32($"{name}.pixel_values_videos");
@@ -28,8 +38,8 @@ public class VideoPreprocessorTests(ITestOutputHelper output)
             maxDiff = Math.Max(maxDiff, Math.Abs(got[i] - expected[i]));
             maxExpected = Math.Max(maxExpected, Math.Abs(expected[i]));
         }
-        output.WriteLine($"{name}: max |got - expected| / max |expected| = {maxDiff / maxExpected:E2}");
         Assert.True(maxDiff / maxExpected <= 1e-4, $"{name}: max relative difference {maxDiff / maxExpected:E2}");
+        return $"{name}: max |got - expected| / max |expected| = {maxDiff / maxExpected:E2}";
     }
 
     [Theory]

@@ -7,7 +7,7 @@ namespace Microsoft.ML.VideoCaptioning.Models.QFormer;
 // The trainable bridge (seed project stevebottos/vjepa2-video-captioning, models/qformer.py), read top-down:
 // config → multi-head attention (torch.nn.MultiheadAttention layout) → block (post-norm attention, pre-norm MLP)
 // → Q-Former. Learned queries attend to the projected V-JEPA features; the outputs are the LLM's visual prefix.
-// Keys are the seed's state_dict names (without the "qformer." prefix). Spec: ARCHITECTURE.md §4.
+// Keys are the seed's state_dict names (without the "qformer." prefix). Spec: docs/ARCHITECTURE.md §4.
 
 /// <summary>Q-Former hyper-parameters (<c>qformer_config.json</c>); defaults are the seed's (39,453,696 parameters).</summary>
 public sealed record QFormerConfig

@@ -4,7 +4,7 @@ namespace Microsoft.ML.VideoCaptioning.Models.Qwen2;
 
 // Qwen2 causal language model (Hugging Face Qwen2ForCausalLM, eager attention), read top-down:
 // config → RMSNorm → rotary embedding → attention (GQA, q/k/v bias, no o_proj bias) → MLP (SwiGLU) → decoder layer
-// → model → causal LM head and loss. Module and field names are the checkpoint keys. Spec: ARCHITECTURE.md §2.
+// → model → causal LM head and loss. Module and field names are the checkpoint keys. Spec: docs/ARCHITECTURE.md §2.
 
 /// <summary>The fields of a Qwen2 <c>config.json</c> that affect the numbers.</summary>
 public sealed record Qwen2Config(

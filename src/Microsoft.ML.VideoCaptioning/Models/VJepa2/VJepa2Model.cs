@@ -4,7 +4,7 @@ namespace Microsoft.ML.VideoCaptioning.Models.VJepa2;
 
 // V-JEPA 2 video encoder (Hugging Face VJEPA2Model.get_vision_features, eager attention), read top-down:
 // config → tubelet embedding → 3-D RoPE → attention → MLP → pre-norm layer → encoder → model.
-// Module and field names are the checkpoint keys (encoder.*); the predictor in the file is not used. Spec: ARCHITECTURE.md §1.
+// Module and field names are the checkpoint keys (encoder.*); the predictor in the file is not used. Spec: docs/ARCHITECTURE.md §1.
 
 /// <summary>The fields of a V-JEPA 2 <c>config.json</c> that the encoder uses.</summary>
 public sealed record VJepa2Config(int HiddenSize, int NumHiddenLayers, int NumAttentionHeads, double MlpRatio, int PatchSize,
