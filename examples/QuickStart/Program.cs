@@ -23,7 +23,7 @@ if (tiny)
     while (!File.Exists(Path.Combine(root, "Microsoft.ML.VideoCaptioning.sln"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("repository root");
     encoder = Path.Combine(root, "test", "data", "fixtures", "vjepa2_tiny_f32");
     languageModel = Path.Combine(work, "qwen2-tiny");
-    RandomModels.WriteQwen2(languageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 1);
+    RandomModels.WriteQwen2(languageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
     SyntheticWorld.Generate(Path.Combine(work, "data"), new SyntheticWorldOptions { Count = 12, MinFrames = 4, MaxFrames = 8, MinSize = 64, MaxSize = 64 });
     (trainFile, testFile) = (Path.Combine(work, "data", "train.jsonl"), Path.Combine(work, "data", "test.jsonl"));
 }

@@ -120,7 +120,7 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
 
     private readonly byte[] _tokenizerJson;   // written into the package on Save
 
-    internal QFormerCaptionTransformer(string featuresColumn, string outputColumn, QFormer qformer, Qwen2ForCausalLM lm, string lmPath,
+    internal QFormerCaptionTransformer(string featuresColumn, string outputColumn, QFormerModel qformer, Qwen2ForCausalLM lm, string lmPath,
         Qwen2Tokenizer tokenizer, byte[] tokenizerJson, long[] promptIds, string prompt, GenerationOptions generation, int batchSize)
     {
         FeaturesColumnName = featuresColumn;
@@ -204,7 +204,7 @@ public sealed class QFormerCaptionTransformer : IPackagedTransformer, IDisposabl
         var lm = Qwen2ForCausalLM.FromPretrained(lmPath, new TensorOptions(device, lmType));
         try
         {
-            var q = QFormer.FromPretrained(reader.EntryDirectory(folder + "/qformer"), new TensorOptions(device, DType.Float32));
+            var q = QFormerModel.FromPretrained(reader.EntryDirectory(folder + "/qformer"), new TensorOptions(device, DType.Float32));
             q.Freeze();
             return new QFormerCaptionTransformer(step["features"]!.GetValue<string>(), step["output"]!.GetValue<string>(), q, lm, lmPath, tokenizer,
                 File.ReadAllBytes(tokenizerJson),

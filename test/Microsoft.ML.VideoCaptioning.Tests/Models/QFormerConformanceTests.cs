@@ -16,7 +16,7 @@ public class QFormerConformanceTests
     public void QFormerMatchesReference(string fixture, string testCase)
     {
         using var f = Fixture.Open(fixture);
-        using var q = QFormer.FromPretrained(f.ModelDir);
+        using var q = QFormerModel.FromPretrained(f.ModelDir);
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
         var features = f.T(f.Has($"{testCase}.visual_features") ? $"{testCase}.visual_features" : "plain.visual_features");
@@ -27,7 +27,7 @@ public class QFormerConformanceTests
     [Fact]
     public void SeedSizeHasTheSeedParameterCount()
     {
-        using var q = new QFormer(new QFormerConfig(), TensorOptions.CpuFloat32);
+        using var q = new QFormerModel(new QFormerConfig(), TensorOptions.CpuFloat32);
         Assert.Equal(39_453_696, q.ParameterCount);
         Assert.Contains(q.NamedParameters(), p => p.Name == "blocks.0.mlp.3.weight");
     }
@@ -40,7 +40,7 @@ public class QFormerConformanceTests
     {
         using var f = Fixture.Open(fixture);
         using var vjepa = VJepa2Model.FromPretrained(f.Dir("vjepa2_dir"));
-        using var q = QFormer.FromPretrained(f.Dir("qformer_dir"));
+        using var q = QFormerModel.FromPretrained(f.Dir("qformer_dir"));
         using var lm = Qwen2ForCausalLM.FromPretrained(f.Dir("qwen2_dir"));
         vjepa.EagerAttention = lm.EagerAttention = true;
         using var scope = TensorScope.Open();

@@ -24,7 +24,7 @@ public sealed class TinyPipelineFixture : IDisposable
 
     public TinyPipelineFixture()
     {
-        RandomModels.WriteQwen2(LanguageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 5);
+        RandomModels.WriteQwen2(LanguageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 5);
         SyntheticWorld.Generate(Path.Combine(Dir, "data"), new SyntheticWorldOptions { Count = 10, Seed = 2, MinFrames = 4, MaxFrames = 6, MinSize = 64, MaxSize = 64 });
         Train = DatasetLoaders.Jsonl(Path.Combine(Dir, "data", "train.jsonl")).ToList();
         Test = DatasetLoaders.Jsonl(Path.Combine(Dir, "data", "test.jsonl")).ToList();
@@ -167,7 +167,7 @@ public class PipelineTests(TinyPipelineFixture f) : IClassFixture<TinyPipelineFi
         var tampered = Path.Combine(f.Dir, "lm-tampered");
         Directory.CreateDirectory(tampered);
         File.Copy(Path.Combine(f.LanguageModel, "config.json"), Path.Combine(tampered, "config.json"));
-        RandomModels.WriteQwen2(tampered + "-w", new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 6);
+        RandomModels.WriteQwen2(tampered + "-w", new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 6);
         File.Copy(Path.Combine(tampered + "-w", "model.safetensors"), Path.Combine(tampered, "model.safetensors"));
         var e = Assert.Throws<ModelPackageException>(() => f.Ctx.Model.Load(f.Zip, out _, new ModelLoadOptions { LanguageModelPath = tampered }));
         Assert.Contains("weights", e.Message);

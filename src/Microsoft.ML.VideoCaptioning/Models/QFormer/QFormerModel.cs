@@ -1,76 +1,11 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.ML.VideoCaptioning.Engine;
 
 namespace Microsoft.ML.VideoCaptioning.Models.QFormer;
 
 // The trainable bridge (seed project stevebottos/vjepa2-video-captioning, models/qformer.py), read top-down:
-// config → multi-head attention (torch.nn.MultiheadAttention layout) → block (post-norm attention, pre-norm MLP)
+// multi-head attention (torch.nn.MultiheadAttention layout) → block (post-norm attention, pre-norm MLP)
 // → Q-Former. Learned queries attend to the projected V-JEPA features; the outputs are the LLM's visual prefix.
 // Keys are the seed's state_dict names (without the "qformer." prefix). Spec: ARCHITECTURE.md §4.
-
-/// <summary>Q-Former hyper-parameters (<c>qformer_config.json</c>); defaults are the seed's (39,453,696 parameters).</summary>
-public sealed record QFormerConfig
-{
-    [JsonPropertyName("num_queries")] public int NumQueries { get; init; } = 64;
-    /// <summary>Query width; must equal the LLM's hidden size (the outputs are its input embeddings).</summary>
-    [JsonPropertyName("dim")] public int Dim { get; init; } = 1536;
-    [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 4;
-    [JsonPropertyName("depth")] public int Depth { get; init; } = 1;
-    /// <summary>Width of the visual features (V-JEPA 2 ViT-L: 1024).</summary>
-    [JsonPropertyName("visual_dim")] public int VisualDim { get; init; } = 1024;
-    [JsonPropertyName("mlp_ratio")] public double MlpRatio { get; init; } = 4.0;
-    [JsonPropertyName("layer_norm_eps")] public double LayerNormEps { get; init; } = 1e-5;
-    /// <summary>Dropout on attention weights and attention outputs (training only).</summary>
-    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.1;
-    /// <summary>Dropout inside the MLP (training only).</summary>
-    [JsonPropertyName("mlp_dropout")] public double MlpDropout { get; init; } = 0.3;
-    /// <summary>
-    /// Visual token grid (time × height × width, the encoder's token order). When set, learned factorised position
-    /// embeddings <c>visual_pos_embed_time</c> (T, dim), <c>visual_pos_embed_row</c> (H, dim) and
-    /// <c>visual_pos_embed_col</c> (W, dim) are added to the projected visual tokens: token t·H·W + h·W + w gets
-    /// time[t] + row[h] + col[w]. Off (0) in the seed: a strong encoder's features carry their position already; a weak
-    /// one (the demo's tiny random encoder) needs it for motion. Factorised, each embedding learns from every clip, which
-    /// generalises to unseen attribute combinations better than one embedding per token.
-    /// </summary>
-    [JsonPropertyName("visual_grid_time")] public int VisualGridTime { get; init; }
-    [JsonPropertyName("visual_grid_height")] public int VisualGridHeight { get; init; }
-    [JsonPropertyName("visual_grid_width")] public int VisualGridWidth { get; init; }
-
-    /// <summary>Whether the visual position embeddings are on.</summary>
-    public bool HasVisualGrid => VisualGridTime > 0;
-
-    /// <summary>Visual tokens per clip the position embeddings expect (0 when off).</summary>
-    public int VisualGridTokens => VisualGridTime * VisualGridHeight * VisualGridWidth;
-
-    public int MlpDim => (int)(Dim * MlpRatio);
-
-    public void Validate(string source = "Q-Former config")
-    {
-        if (NumQueries < 1 || Dim < 1 || NumHeads < 1 || Depth < 1 || VisualDim < 1 || MlpRatio <= 0)
-            throw new ModelConfigException($"{source}: num_queries, dim, num_heads, depth, visual_dim and mlp_ratio must be positive.");
-        if (Dim % NumHeads != 0) throw new ModelConfigException($"{source}: dim {Dim} is not divisible by num_heads {NumHeads}.");
-        if (Dropout is < 0 or >= 1 || MlpDropout is < 0 or >= 1) throw new ModelConfigException($"{source}: dropouts must be in [0, 1).");
-        int[] grid = [VisualGridTime, VisualGridHeight, VisualGridWidth];
-        if (!(grid.All(g => g == 0) || grid.All(g => g > 0)))
-            throw new ModelConfigException($"{source}: visual_grid_time, visual_grid_height and visual_grid_width must all be positive (on) or all 0 (off).");
-    }
-
-    /// <summary>Reads <c>qformer_config.json</c> from a directory (or the file).</summary>
-    public static QFormerConfig Load(string dirOrFile)
-    {
-        var path = Directory.Exists(dirOrFile) ? Path.Combine(dirOrFile, "qformer_config.json") : dirOrFile;
-        if (!File.Exists(path)) throw new ModelConfigException($"{path} not found: a Q-Former directory holds qformer_config.json and model.safetensors.");
-        QFormerConfig? c;
-        try { c = JsonSerializer.Deserialize<QFormerConfig>(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new ModelConfigException($"{path}: not a valid Q-Former config ({e.Message}).", e); }
-        c ??= new QFormerConfig();
-        c.Validate(path);
-        return c;
-    }
-
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
-}
 
 /// <summary>
 /// torch.nn.MultiheadAttention (batch_first): packed <c>in_proj_weight</c> [3·dim, dim] (rows q, k, v) and
@@ -165,7 +100,7 @@ public sealed class QFormerBlock : Module
 /// The Q-Former: <c>query_tokens</c> (1, Q, dim) attend to <c>visual_proj</c>(features) through <c>blocks</c>, then
 /// a final <c>norm</c>. Input (B, N, visual_dim) features, output (B, Q, dim) = the LLM's visual prefix.
 /// </summary>
-public sealed class QFormer : Module
+public sealed class QFormerModel : Module
 {
     public readonly Tensor query_tokens;
     public readonly Tensor? visual_pos_embed_time, visual_pos_embed_row, visual_pos_embed_col;
@@ -175,7 +110,7 @@ public sealed class QFormer : Module
 
     public QFormerConfig Config { get; }
 
-    public QFormer(QFormerConfig c, TensorOptions o)
+    public QFormerModel(QFormerConfig c, TensorOptions o)
     {
         c.Validate();
         Config = c;
@@ -207,8 +142,8 @@ public sealed class QFormer : Module
     }
 
     /// <summary>Loads <c>qformer_config.json</c> + <c>model.safetensors</c> from a directory.</summary>
-    public static QFormer FromPretrained(string dir, TensorOptions? options = null) =>
-        LoadFrom(new QFormer(QFormerConfig.Load(dir), options ?? TensorOptions.CpuFloat32), dir);
+    public static QFormerModel FromPretrained(string dir, TensorOptions? options = null) =>
+        LoadFrom(new QFormerModel(QFormerConfig.Load(dir), options ?? TensorOptions.CpuFloat32), dir);
 
     /// <summary>Writes <c>qformer_config.json</c> and <c>model.safetensors</c> (float32) into <paramref name="dir"/>.</summary>
     public void SavePretrained(string dir)
