@@ -1,4 +1,4 @@
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Coco;
 
 /// <summary>
 /// CIDEr-D exactly as coco-caption's <c>Cider</c> (n = 1..4, σ = 6): tf-idf vectors with raw counts and

@@ -1,31 +1,4 @@
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
-
-/// <summary>An n-gram of word ids (n = 1..4); unused trailing slots hold -1.</summary>
-internal readonly record struct NGram(int W0, int W1, int W2, int W3)
-{
-    public int Order => W1 < 0 ? 1 : W2 < 0 ? 2 : W3 < 0 ? 3 : 4;
-}
-
-/// <summary>Word ids shared by all captions of one evaluation, so n-grams compare as integers.</summary>
-internal sealed class Vocabulary
-{
-    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-
-    public int[] ToIds(string[] words)
-    {
-        var ids = new int[words.Length];
-        for (int i = 0; i < words.Length; i++)
-        {
-            if (!_ids.TryGetValue(words[i], out int id))
-            {
-                id = _ids.Count;
-                _ids.Add(words[i], id);
-            }
-            ids[i] = id;
-        }
-        return ids;
-    }
-}
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Coco;
 
 /// <summary>N-gram counting as coco-caption's <c>precook</c>: orders 1..4, each in sentence order.</summary>
 internal static class NGrams

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Coco;
 
 /// <summary>
 /// ROUGE-L exactly as coco-caption's <c>Rouge</c>: tokens from Python <c>str.split(" ")</c> (so an empty caption is one

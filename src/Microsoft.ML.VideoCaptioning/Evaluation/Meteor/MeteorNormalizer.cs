@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 /// <summary>
 /// Meteor 1.5's <c>-norm</c> text normalization for English (a Moses-style tokenizer with Meteor's additions):

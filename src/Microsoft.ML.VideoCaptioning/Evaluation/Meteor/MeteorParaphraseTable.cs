@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 /// <summary>
 /// A Meteor paraphrase table (<c>paraphrase-en.gz</c>): gzip-compressed UTF-8 text made of line triples

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 /// <summary>
 /// The Meteor 1.5 English data: function words (<c>english.words</c>), WordNet synonym sets (<c>english.synsets</c>),

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 /// <summary>
 /// METEOR 1.5 as coco-caption runs it (<c>-l en -norm</c>, task "rank"): each line is normalized, lowercased and split on

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 /// <summary>
 /// The Snowball English ("Porter2") stemmer, in the revision bundled with Meteor 1.5 (libstemmer_java: the

@@ -1,7 +1,7 @@
 using System.Text;
-using static Microsoft.ML.VideoCaptioning.Evaluation.Rx;
+using static Microsoft.ML.VideoCaptioning.Evaluation.Ptb.Rx;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Ptb;
 
 /// <summary>
 /// The English lexer of Stanford PTBTokenizer 3.4.1 with its default options, as run by coco-caption

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.VideoCaptioning.Evaluation;
+namespace Microsoft.ML.VideoCaptioning.Evaluation.Ptb;
 
 /// <summary>
 /// The caption tokenization step of coco-caption: Stanford PTBTokenizer 3.4.1 run with <c>-preserveLines -lowerCase</c>
