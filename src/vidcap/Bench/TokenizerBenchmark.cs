@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Microsoft.ML.VideoCaptioning.Text;
+using Microsoft.ML.VideoCaptioning.Text;
+
+namespace Microsoft.ML.VideoCaptioning.Cli.Bench;
 
 /// <summary>Measures the encoding throughput of a <see cref="Qwen2Tokenizer"/>.</summary>
 public static class TokenizerBenchmark

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.VideoCaptioning.Video;
+namespace Microsoft.ML.VideoCaptioning.Cli.Bench;
 
 /// <summary>One measurement of <see cref="VideoBenchmark.Run"/>.</summary>
 /// <param name="Name">What was sampled.</param>

@@ -1,9 +1,11 @@
 using System.Diagnostics;
-using Microsoft.ML.VideoCaptioning.Text;
+using Microsoft.ML.VideoCaptioning.Cli.Bench;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Microsoft.ML.VideoCaptioning.Tests.Text;
+using Microsoft.ML.VideoCaptioning.Tests.Text;
+
+namespace Microsoft.ML.VideoCaptioning.Tests.Cli;
 
 public class TokenizerBenchmarkTests(ITestOutputHelper output)
 {

@@ -1,8 +1,9 @@
+using Microsoft.ML.VideoCaptioning.Cli.Bench;
 using Microsoft.ML.VideoCaptioning.Video;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Microsoft.ML.VideoCaptioning.Tests.Video;
+namespace Microsoft.ML.VideoCaptioning.Tests.Cli;
 
 public class VideoBenchmarkTests(ITestOutputHelper output)
 {
