@@ -82,9 +82,24 @@ public static class VideoBenchmark
         var start = new ProcessStartInfo(ffmpeg, ["-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i", source,
             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "file:" + Path.GetFullPath(path)])
         { RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{ffmpeg} did not start");
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+        Process process;
+        try { process = Process.Start(start) ?? throw new InvalidOperationException($"{ffmpeg} did not start"); }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"Cannot start '{ffmpeg}' to write the benchmark video ({e.Message}): install FFmpeg " +
+                "('apt-get install ffmpeg') or set VIDCAP_FFMPEG to the ffmpeg executable.", e);
+        }
+        using var _ = process;
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"ffmpeg could not generate the benchmark video: {errors.GetAwaiter().GetResult().Trim()}");
     }
