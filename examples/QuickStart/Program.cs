@@ -1,61 +1,55 @@
-// QuickStart: build the captioning pipeline, fit it, save it, load it, predict and evaluate.
+// QuickStart: the captioning pipeline the ML.NET way: fit, save, load in a fresh MLContext, predict and evaluate.
 //
-//   dotnet run --project examples/QuickStart                       tiny models (the repository's test fixture encoder and a
-//                                                                  tiny random Qwen2) on a few synthetic clips, in seconds
+//   dotnet run --project examples/QuickStart                       tiny models on a small synthetic world (coloured shapes
+//                                                                  moving in four directions), about a minute on 2 cores
 //   dotnet run --project examples/QuickStart -- ENCODER_DIR LM_DIR TRAIN.jsonl TEST.jsonl
 //                                                                  real checkpoints (e.g. facebook/vjepa2-vitl-fpc64-256 and
 //                                                                  Qwen/Qwen2-1.5B downloads) on your data
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.VideoCaptioning;
 using Microsoft.ML.VideoCaptioning.Data;
 using Microsoft.ML.VideoCaptioning.Models;
 using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
-using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML.VideoCaptioning.Models.VJepa2;
+using Microsoft.ML.VideoCaptioning.Text;
 using Microsoft.ML.VideoCaptioning.Training;
 
 var work = Directory.CreateTempSubdirectory("vidcap-quickstart-").FullName;
 string encoder, languageModel, trainFile, testFile;
 bool tiny = args.Length < 4;
-if (tiny)
-{
-    // The repository's tiny V-JEPA 2 fixture (Hugging Face layout), a tiny random Qwen2 with the real vocabulary, and
-    // twelve synthetic clips: everything a real run has, a million times smaller.
-    var root = AppContext.BaseDirectory;
-    while (!File.Exists(Path.Combine(root, "Microsoft.ML.VideoCaptioning.sln"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("repository root");
-    encoder = Path.Combine(root, "test", "data", "fixtures", "vjepa2_tiny_f32");
-    languageModel = Path.Combine(work, "qwen2-tiny");
-    RandomModels.WriteQwen2(languageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
-    SyntheticWorld.Generate(Path.Combine(work, "data"), new SyntheticWorldOptions { Count = 12, MinFrames = 4, MaxFrames = 8, MinSize = 64, MaxSize = 64 });
-    (trainFile, testFile) = (Path.Combine(work, "data", "train.jsonl"), Path.Combine(work, "data", "test.jsonl"));
-}
+if (tiny) (encoder, languageModel, trainFile, testFile) = TinyWorld.Create(work);
 else (encoder, languageModel, trainFile, testFile) = (args[0], args[1], args[2], args[3]);
 
-var ctx = new VideoCaptioningContext(seed: 1) { Log = Console.WriteLine };
-var train = ctx.Data.LoadFromJsonl(trainFile);
-var test = ctx.Data.LoadFromJsonl(testFile);
+var ml = new MLContext(seed: 1);
+ml.Log += (_, e) => { if (e.Source.StartsWith("QFormer") && e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine(e.RawMessage); };
+IDataView train = ml.VideoCaptioning().Data.LoadFromJsonl(trainFile);      // VideoPath: Text, Captions: vector of Text
 
 // frame sampler → frozen V-JEPA 2 (features cached) → Q-Former trained over the frozen Qwen2
-var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: tiny ? 4 : 32, cropSize: tiny ? 64 : 256)
-    .Append(ctx.Transforms.FeaturizeVJepa("Features", "Frames", encoder, cacheDirectory: Path.Combine(work, "features")))
-    .Append(ctx.Trainers.QFormerCaption(new QFormerCaptionEstimator.Options
+var pipeline = ml.Transforms.SampleVideoFrames(outputColumnName: "Frames", inputColumnName: "VideoPath", frameCount: tiny ? 8 : 32, cropSize: tiny ? 64 : 256)
+    .Append(ml.Transforms.FeaturizeVJepa(outputColumnName: "Features", inputColumnName: "Frames",
+                                         encoderPath: encoder, cacheDirectory: Path.Combine(work, "features"), batchSize: 8))
+    .Append(ml.VideoCaptioning().Trainers.QFormer(tiny ? TinyWorld.Trainer(languageModel) : new QFormerCaptionTrainer.Options
     {
-        LanguageModelPath = languageModel,
-        Trainer = tiny
-            ? new QFormerTrainerOptions { QFormer = new QFormerConfig { NumQueries = 4, NumHeads = 2 }, Epochs = 3, BatchSize = 4, GradientAccumulationSteps = 1, LearningRate = 1e-3 }
-            : new QFormerTrainerOptions { Epochs = 10, CheckpointDirectory = Path.Combine(work, "checkpoints") },
+        LabelColumnName = "Captions", FeatureColumnName = "Features", LanguageModelPath = languageModel, PredictedCaptionColumnName = "Caption",
+        Epochs = 10, BatchSize = 8, LearningRate = 5e-5, CheckpointDirectory = Path.Combine(work, "checkpoints"),
     }));
-
-using var model = pipeline.Fit(train);
+ITransformer model = pipeline.Fit(train);
 var zip = Path.Combine(work, "captioner.zip");
-ctx.Model.Save(model, train.Schema, zip);
+ml.Model.Save(model, train.Schema, zip);
 Console.WriteLine($"saved {zip} ({new FileInfo(zip).Length / 1024} KB)");
 
-using var loaded = ctx.Model.Load(zip, out _);
-var engine = ctx.Model.CreatePredictionEngine<VideoInput, CaptionPrediction>(loaded);
-foreach (var row in DatasetLoaders.Jsonl(testFile).Take(3))
+var ml2 = new MLContext();                                                  // a fresh context: no registration call
+ITransformer loaded = ml2.Model.Load(zip, out DataViewSchema inputSchema);
+var engine = ml2.Model.CreatePredictionEngine<VideoInput, CaptionPrediction>(loaded);
+foreach (var row in DatasetLoaders.Jsonl(testFile).Take(4))
     Console.WriteLine($"{Path.GetFileName(row.VideoPath)}: \"{engine.Predict(new VideoInput { VideoPath = row.VideoPath }).Caption}\" (reference: \"{row.Captions[0]}\")");
-
-var metrics = ctx.Evaluate(loaded.Transform(test).Cache(), "Captions", "Caption");
-foreach (var (name, value) in metrics.ToDictionary()) Console.WriteLine($"{name,-8} {value:F4}");
+CaptioningMetrics m = ml2.VideoCaptioning().Evaluate(loaded.Transform(ml2.VideoCaptioning().Data.LoadFromJsonl(testFile)),
+                                                     labelColumnName: "Captions", predictedCaptionColumnName: "Caption");
+Console.WriteLine($"CIDEr {m.Cider:F3} BLEU-4 {m.Bleu4:F3} METEOR {m.Meteor:F3} ROUGE-L {m.RougeL:F3}");
+(loaded as IDisposable)?.Dispose();
+(model as IDisposable)?.Dispose();
 Directory.Delete(work, recursive: true);
 
 /// <summary>The input: one video file.</summary>
@@ -68,4 +62,40 @@ public sealed class VideoInput
 public sealed class CaptionPrediction
 {
     public string? Caption { get; set; }
+}
+
+/// <summary>
+/// The default run's world, as <c>vidcap demo</c> builds it but smaller: synthetic clips, a tiny random V-JEPA 2 and a
+/// tiny Qwen2 (real vocabulary) briefly pretrained on the captions' text, so that the Q-Former has a language to steer.
+/// </summary>
+internal static class TinyWorld
+{
+    private static readonly VJepa2Config Encoder = new() { HiddenSize = 96, NumHiddenLayers = 1, NumAttentionHeads = 4, PatchSize = 8, CropSize = 64 };
+
+    public static (string Encoder, string LanguageModel, string Train, string Test) Create(string work)
+    {
+        Console.WriteLine("writing a tiny world: synthetic clips, a tiny random V-JEPA 2, a tiny Qwen2 pretrained on caption text");
+        var data = Path.Combine(work, "data");
+        SyntheticWorld.Generate(data, new SyntheticWorldOptions { Count = 120, Seed = 1, TestFraction = 0.1 });
+        var encoder = Path.Combine(work, "vjepa2-tiny");
+        RandomModels.WriteVJepa2(encoder, Encoder, seed: 1);
+        var lmDir = Path.Combine(work, "qwen2-tiny");
+        RandomModels.WriteQwen2(lmDir, new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 192, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
+        using (var lm = Qwen2ForCausalLM.FromPretrained(lmDir))
+        {
+            var text = (from c in SyntheticWorld.Colors from s in SyntheticWorld.Shapes from mo in SyntheticWorld.Motions
+                        from cap in SyntheticWorld.Captions(c, s, mo) select "a video showing: " + cap).ToList();
+            LanguageModelPretrainer.Pretrain(lm, Qwen2Tokenizer.LoadDefault(), text, 80, seed: 1);
+            lm.Save(Path.Combine(lmDir, "model.safetensors"));
+        }
+        return (encoder, lmDir, Path.Combine(data, "train.jsonl"), Path.Combine(data, "test.jsonl"));
+    }
+
+    public static QFormerCaptionTrainer.Options Trainer(string languageModel) => new()
+    {
+        LabelColumnName = "Captions", FeatureColumnName = "Features", LanguageModelPath = languageModel, PredictedCaptionColumnName = "Caption",
+        QFormer = new QFormerConfig { NumQueries = 16, NumHeads = 4, Depth = 1, VisualGridTime = 4, VisualGridHeight = 8, VisualGridWidth = 8 },
+        Epochs = 25, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WarmupSteps = 10, Schedule = LearningRateSchedule.Cosine,
+        MinLearningRateRatio = 0.05, MaxGradNorm = 1.0, Generation = new GenerationOptions { MaxNewTokens = 12 },
+    };
 }

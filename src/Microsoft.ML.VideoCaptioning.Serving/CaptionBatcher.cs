@@ -2,7 +2,9 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.VideoCaptioning.Engine;
-using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Serving;
 
@@ -119,9 +121,9 @@ internal sealed class CaptionBatcher
         try
         {
             using var scope = TensorScope.Open();
-            var input = new VideoPathDataView(_model.VideoPathColumn, batch.Select(p => p.File.Path).ToList());
-            var rows = _model.Chain.Transform(input).GetRows(stop.Token).ToList();
-            for (int i = 0; i < rows.Count; i++) outcomes[i] = Outcome(rows[i]);
+            var paths = batch.Select(p => p.File.Path).ToList();
+            var captions = Captions(paths, stop.Token);
+            for (int i = 0; i < paths.Count; i++) outcomes[i] = Outcome(paths[i], captions[i]);
         }
         catch (Exception e)
         {
@@ -145,13 +147,32 @@ internal sealed class CaptionBatcher
         }
     }
 
-    private (CaptionResult?, Exception?) Outcome(DataRow row)
+    /// <summary>The model's captions for the batch's videos, in order ("" for a video that failed).</summary>
+    private List<string> Captions(IReadOnlyList<string> paths, CancellationToken cancellation)
     {
-        if (row[_model.FeaturesColumn] is VisualFeatures { Error: { } error }) return (null, error);
-        if (row[_model.CaptionColumn] is not string caption) return (null, new InvalidOperationException("The model produced no caption for this video."));
-        int frames = row[_model.FramesColumn] is VideoFrames f ? f.Clip.ValidMask.Count(valid => valid) : 0;
-        return (new CaptionResult(caption, frames), null);
+        var ml = _model.Context;
+        var definition = SchemaDefinition.Create(typeof(VideoRow));
+        definition[nameof(VideoRow.VideoPath)].ColumnName = _model.Sampler.InputColumnName;
+        var input = ml.Data.LoadFromEnumerable(paths.Select(p => new VideoRow { VideoPath = p }), definition);
+        var scored = _model.Model.Transform(input);
+        var column = scored.Schema[_model.Captioner.CaptionColumnName];
+        var captions = new List<string>();
+        using var cursor = scored.GetRowCursor([column]);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            cancellation.ThrowIfCancellationRequested();
+            getter(ref value);
+            captions.Add(value.ToString());
+        }
+        return captions;
     }
+
+    private (CaptionResult?, Exception?) Outcome(string path, string caption) =>
+        caption.Length > 0
+            ? (new CaptionResult(caption, _model.Sampler.Options.FrameCount), null)
+            : (null, new VideoDecodeException(VideoDecodeReason.CorruptData, path, _model.TakeError(path) ?? "The video could not be decoded into frames."));
 
     private sealed class Pending(UploadFile file, CancellationToken cancellation)
     {
@@ -160,20 +181,9 @@ internal sealed class CaptionBatcher
         public TaskCompletionSource<CaptionResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>The batch as the pipeline's input: one text column holding the video paths.</summary>
-    private sealed class VideoPathDataView(string column, IReadOnlyList<string> paths) : IDataView
+    /// <summary>One row of the batch's input.</summary>
+    private sealed class VideoRow
     {
-        public DataViewSchema Schema { get; } = new([(column, typeof(string))]);
-
-        public long? RowCount => paths.Count;
-
-        public IEnumerable<DataRow> GetRows(CancellationToken cancellation = default)
-        {
-            foreach (var path in paths)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                yield return new DataRow(new Dictionary<string, object?> { [column] = path });
-            }
-        }
+        public string VideoPath { get; set; } = "";
     }
 }

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 
 namespace Microsoft.ML.VideoCaptioning.Serving;
 
@@ -16,7 +15,7 @@ namespace Microsoft.ML.VideoCaptioning.Serving;
 /// </summary>
 /// <remarks>
 /// <para>Endpoints: <c>POST /v1/captions</c> (multipart/form-data, field <c>file</c>) →
-/// <c>{"caption", "frames", "elapsed_ms"}</c>; <c>GET /healthz</c>; <c>GET /v1/model</c> (the zip's manifest);
+/// <c>{"caption", "frames", "elapsed_ms"}</c>; <c>GET /healthz</c>; <c>GET /v1/model</c> (the model's columns and settings, no host paths);
 /// <c>GET /v1/stats</c> (<see cref="CaptionServerStats"/>); <c>GET /openapi.json</c>. Errors are
 /// <c>{"error": "..."}</c>: 400 (no or empty <c>file</c> field, malformed form), 413 (over
 /// <see cref="CaptionServerOptions.MaxUploadMegabytes"/>, refused from Content-Length before reading, or as soon as the
@@ -67,7 +66,7 @@ public static class CaptionServer
             return Task.CompletedTask;
         }));
 
-        var model = ServedModel.Load(options.ModelPath, options.ModelLoadOptions);
+        var model = ServedModel.Load(options.ModelPath, options.GpuDeviceId, options.ModelLoadOptions);
         UploadStore? store = null;
         try
         {
@@ -140,10 +139,10 @@ public static class CaptionServer
             .Produces<HealthResponse>(StatusCodes.Status200OK)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
 
-        app.MapGet("/v1/model", (ServedModel model) => Results.Json(model.Manifest))
+        app.MapGet("/v1/model", (ServedModel model) => Results.Json(model.Description))
             .WithName("Model")
             .WithTags("vidcap")
-            .WithSummary("The manifest of the served model zip")
+            .WithSummary("The served model: its columns and settings")
             .Produces(StatusCodes.Status200OK, contentType: "application/json");
 
         app.MapGet("/v1/stats", (CaptionServerStats stats) => Results.Json(stats))

@@ -38,7 +38,7 @@ internal sealed class CaptionServerLifetime(
     {
         log.LogInformation(
             "Serving {Model} on {Device}: {Concurrent} requests at once, {Queue} queued, batches of up to {Batch}, uploads up to {Upload} MB, timeout {Timeout} s.",
-            options.ModelPath, options.ModelLoadOptions.Device, options.MaxConcurrentRequests, options.QueueLength, options.MaxBatchSize,
+            options.ModelPath, options.GpuDeviceId is { } gpu ? $"cuda:{gpu}" : "cpu", options.MaxConcurrentRequests, options.QueueLength, options.MaxBatchSize,
             options.MaxUploadMegabytes, options.RequestTimeout.TotalSeconds);
         batcher.Start();
         return Task.CompletedTask;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 
 namespace Microsoft.ML.VideoCaptioning.Serving;
 
@@ -21,8 +20,11 @@ public sealed record CaptionServerOptions
     /// <summary>The model zip written by <c>ctx.Model.Save</c> (e.g. <c>captioner.zip</c>).</summary>
     public required string ModelPath { get; init; }
 
-    /// <summary>How the model is loaded: device, frozen-model overrides, hash verification.</summary>
-    public ModelLoadOptions ModelLoadOptions { get; init; } = new();
+    /// <summary>How the model is loaded: frozen-model overrides, hash verification.</summary>
+    public VideoCaptioningLoadOptions ModelLoadOptions { get; init; } = new();
+
+    /// <summary>The GPU to caption on (null = the CPU).</summary>
+    public int? GpuDeviceId { get; init; }
 
     /// <summary>Addresses to listen on, e.g. <c>http://127.0.0.1:8080</c>; port 0 picks a free port.</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8080"];

@@ -1,60 +1,82 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
-using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.VideoCaptioning.Serving;
 
 /// <summary>
-/// The loaded captioning pipeline, its manifest, and the columns the server reads: the video path the first step
-/// (<see cref="VideoFrameSamplerTransformer"/>) takes, and the frames, features and caption columns of the result.
+/// The loaded ML.NET captioning model, the columns the server reads (the video path the sampler takes, the caption the
+/// captioner writes), and a description of it for <c>/v1/model</c> that names no path of this host.
 /// </summary>
 internal sealed class ServedModel : IDisposable
 {
-    private ServedModel(TransformerChain<QFormerCaptionTransformer> chain, JsonObject manifest, VideoFrameSamplerTransformer sampler)
+    private readonly TransformerChain<ITransformer> _chain;
+    private readonly Dictionary<string, string> _errors = new();
+
+    private ServedModel(MLContext ml, TransformerChain<ITransformer> chain, VideoFrameSamplerTransformer sampler, QFormerCaptionTransformer captioner)
     {
-        Chain = chain;
-        Manifest = manifest;
-        VideoPathColumn = sampler.InputColumnName;
-        FramesColumn = sampler.OutputColumnName;
-        FeaturesColumn = chain.LastTransformer.FeaturesColumnName;
-        CaptionColumn = chain.LastTransformer.OutputColumnName;
+        Context = ml;
+        _chain = chain;
+        Sampler = sampler;
+        Captioner = captioner;
+        Description = new JsonObject
+        {
+            ["format"] = "ML.NET model zip",
+            ["video_path_column"] = sampler.InputColumnName,
+            ["caption_column"] = captioner.CaptionColumnName,
+            ["frames"] = sampler.Options.FrameCount,
+            ["crop_size"] = sampler.Options.CropSize,
+            ["prompt"] = captioner.Prompt,
+            ["max_new_tokens"] = captioner.Generation.MaxNewTokens,
+            ["num_beams"] = captioner.Generation.NumBeams,
+            ["qformer_queries"] = captioner.Model.QFormer.Config.NumQueries,
+            ["language_model_hidden_size"] = captioner.Model.LanguageModel.Config.HiddenSize,
+        };
+        // Decoding errors arrive as warnings "<video path>: <reason>" on the context's log.
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind != ChannelMessageKind.Warning) return;
+            var cut = e.RawMessage.IndexOf(": ", StringComparison.Ordinal);
+            if (cut > 0) lock (_errors) _errors[e.RawMessage[..cut]] = e.RawMessage[(cut + 2)..];
+        };
     }
 
-    public TransformerChain<QFormerCaptionTransformer> Chain { get; }
+    public MLContext Context { get; }
+    public VideoFrameSamplerTransformer Sampler { get; }
+    public QFormerCaptionTransformer Captioner { get; }
+    public ITransformer Model => _chain;
 
-    /// <summary>The zip's manifest.json.</summary>
-    public JsonObject Manifest { get; }
+    /// <summary>What <c>/v1/model</c> shows: settings and shapes, no host paths.</summary>
+    public JsonObject Description { get; }
 
-    public string VideoPathColumn { get; }
-    public string FramesColumn { get; }
-    public string FeaturesColumn { get; }
-    public string CaptionColumn { get; }
+    /// <summary>The reason a video failed (and forgets it), when the pipeline reported one.</summary>
+    public string? TakeError(string videoPath)
+    {
+        lock (_errors)
+            return _errors.Remove(Path.GetFullPath(videoPath), out var e) || _errors.Remove(videoPath, out e) ? e : null;
+    }
 
     /// <summary>Loads the zip; throws <see cref="ModelPackageException"/> when it is not a video captioner this server can feed.</summary>
-    public static ServedModel Load(string path, ModelLoadOptions options)
+    public static ServedModel Load(string path, int? gpuDeviceId, VideoCaptioningLoadOptions options)
     {
-        var context = new VideoCaptioningContext(device: options.Device);
-        var chain = context.Model.Load(path, out _, options);
+        var ml = new MLContext { GpuDeviceId = gpuDeviceId };
+        var model = ml.VideoCaptioning().LoadModel(path, out _, options);
         try
         {
-            if (chain.Steps[0] is not VideoFrameSamplerTransformer sampler)
+            var chain = model as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(model);
+            if (chain.FirstOrDefault() is not VideoFrameSamplerTransformer sampler)
                 throw new ModelPackageException($"{path}: the pipeline does not start with SampleVideoFrames, so it cannot caption uploaded videos.");
-            return new ServedModel(chain, ReadManifest(path), sampler);
+            if (chain.LastOrDefault() is not QFormerCaptionTransformer captioner)
+                throw new ModelPackageException($"{path}: the pipeline does not end with a Q-Former captioner.");
+            return new ServedModel(ml, chain, sampler, captioner);
         }
         catch
         {
-            chain.Dispose();
+            (model as IDisposable)?.Dispose();
             throw;
         }
     }
 
-    private static JsonObject ReadManifest(string path)
-    {
-        using var zip = ZipFile.OpenRead(path);
-        var entry = zip.GetEntry("manifest.json") ?? throw new ModelPackageException($"{path}: no manifest.json.");
-        using var stream = entry.Open();
-        return JsonNode.Parse(stream) as JsonObject ?? throw new ModelPackageException($"{path}: manifest.json is not an object.");
-    }
-
-    public void Dispose() => Chain.Dispose();
+    public void Dispose() => _chain.Dispose();
 }

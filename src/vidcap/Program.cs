@@ -11,7 +11,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("vidcap — video captioning with V-JEPA 2, a Q-Former and Qwen2 (Microsoft.ML.VideoCaptioning)");
-        root.Subcommands.Add(PipelineCommands.Featurize());
+        root.Subcommands.Add(FeaturizeCommand.Create());
         root.Subcommands.Add(PipelineCommands.Train());
         root.Subcommands.Add(PipelineCommands.Evaluate());
         root.Subcommands.Add(PipelineCommands.Caption());

@@ -43,11 +43,12 @@ public sealed class CaptionTests(TinyCaptioner captioner, ITestOutputHelper outp
 
         using var model = await server.Client.GetAsync("/v1/model");
         await RunningServer.AssertStatusAsync(HttpStatusCode.OK, model);
-        var manifest = await RunningServer.JsonAsync(model);
-        Assert.Equal("vidcap-model", manifest.GetProperty("format").GetString());
-        Assert.Equal(["SampleVideoFrames", "FeaturizeVJepa", "QFormerCaption"],
-            manifest.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("kind").GetString()).ToArray());
-
+        var described = await RunningServer.JsonAsync(model);
+        Assert.Equal("ML.NET model zip", described.GetProperty("format").GetString());
+        Assert.Equal(TinyCaptioner.FrameCount, described.GetProperty("frames").GetInt32());
+        Assert.Equal("VideoPath", described.GetProperty("video_path_column").GetString());
+        // the description names no path of the host
+        Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), described.GetRawText());
         using var stats = await server.Client.GetAsync("/v1/stats");
         Assert.Equal(0, (await RunningServer.JsonAsync(stats)).GetProperty("requests").GetInt64());
 

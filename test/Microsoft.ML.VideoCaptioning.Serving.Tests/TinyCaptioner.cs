@@ -1,9 +1,9 @@
+using Microsoft.ML;
 using Microsoft.ML.VideoCaptioning.Data;
 using Microsoft.ML.VideoCaptioning.Models;
 using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Models.VJepa2;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 using Microsoft.ML.VideoCaptioning.Training;
 
 namespace Microsoft.ML.VideoCaptioning.Serving.Tests;
@@ -30,24 +30,20 @@ public sealed class TinyCaptioner : IDisposable
         var rows = DatasetLoaders.Jsonl(Path.Combine(data, "train.jsonl")).Concat(DatasetLoaders.Jsonl(Path.Combine(data, "test.jsonl"))).ToList();
         Videos = rows.Select(r => File.ReadAllBytes(r.VideoPath)).ToList();
 
-        var ctx = new VideoCaptioningContext(seed: 1);
-        var trainer = new QFormerCaptionEstimator.Options
-        {
-            LanguageModelPath = languageModel,
-            Trainer = new QFormerTrainerOptions
+        var ml = new MLContext(seed: 1);
+        var pipeline = ml.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: FrameCount, cropSize: 32)
+            .Append(ml.Transforms.FeaturizeVJepa("Features", "Frames", encoder))
+            .Append(ml.VideoCaptioning().Trainers.QFormer(new QFormerCaptionTrainer.Options
             {
+                LanguageModelPath = languageModel,
                 QFormer = new QFormerConfig { NumQueries = 4, NumHeads = 2, Depth = 1 },
                 Epochs = 1, BatchSize = 4, GradientAccumulationSteps = 1, SelectionMetric = "loss",
                 Generation = new GenerationOptions { MaxNewTokens = 8 },
-            },
-        };
-        var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: FrameCount, cropSize: 32)
-            .Append(ctx.Transforms.FeaturizeVJepa("Features", "Frames", encoder))
-            .Append(ctx.Trainers.QFormerCaption(trainer));
-        var train = ctx.Data.LoadFromEnumerable(rows);
+            }));
+        var train = ml.Data.LoadFromEnumerable(rows);
         using var model = pipeline.Fit(train);
         ModelPath = Path.Combine(Root, "captioner.zip");
-        ctx.Model.Save(model, train.Schema, ModelPath);
+        ml.Model.Save(model, train.Schema, ModelPath);
     }
 
     /// <summary>The fixture's folder (models, clips, zip, and the servers' temporary folders).</summary>

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 
 namespace Microsoft.ML.VideoCaptioning.Data;
 

@@ -8,7 +8,10 @@ namespace Microsoft.ML.VideoCaptioning.Features;
 /// <summary>Settings of <see cref="FeaturizeJob"/>.</summary>
 public sealed record FeaturizeJobOptions
 {
-    /// <summary>Process only videos whose position (in sorted order) modulo <c>Count</c> is <c>Index</c>: split a dataset across machines.</summary>
+    /// <summary>
+    /// Process only the videos that shard <c>Index</c> of <c>Count</c> owns (<see cref="ShardAssignment.OwnerOf"/>: a hash
+    /// of the video's full path): split a dataset across machines.
+    /// </summary>
     public (int Index, int Count) Shard { get; init; } = (0, 1);
     /// <summary>Storage type of cached features (float16 like the seed, or bfloat16).</summary>
     public DType StorageType { get; init; } = DType.Float16;
@@ -42,8 +45,7 @@ public static class FeaturizeJob
             throw new ArgumentException($"Shard {o.Shard.Index}/{o.Shard.Count} is invalid: use i/N with 0 ≤ i < N.");
         if (sampling.CropSize != featurizer.CropSize)
             throw new ArgumentException($"Sampling crop {sampling.CropSize} differs from the encoder's crop_size {featurizer.CropSize}.");
-        var mine = videos.Select(Path.GetFullPath).Distinct().Order(StringComparer.Ordinal)
-            .Where((_, i) => i % o.Shard.Count == o.Shard.Index).ToList();
+        var mine = new ShardAssignment(o.Shard.Index, o.Shard.Count).Select(videos);
         string encoderId = featurizer.EncoderIdentity;
         string prep = VJepaFeaturizer.DescribePreprocessing(sampling);
         var todo = mine.Where(v => cache.Check(v, encoderId, prep).State != CacheEntryState.Valid).ToList();
@@ -57,39 +59,88 @@ public static class FeaturizeJob
             progress?.Report(new FeaturizeProgress(mine.Count, done + skipped, skipped, failures.Count, rate, done > 0 ? TimeSpan.FromSeconds(left / rate) : null, current));
         }
         Report(null);
-        var sampler = new VideoFrameSampler(sampling);
-        var clips = sampler.SampleMany(todo, o.DecodeParallelism, cancellation)
-            .Where(r =>
-            {
-                if (r.Succeeded) return true;
-                failures.Add(new FeaturizeFailure(r.Path, r.Error!.Message));
-                Report(r.Path);
-                return false;
-            })
-            .Select(r => r.Clip!);
-        foreach (var (clip, features) in featurizer.FeaturizeAll(clips))
+        foreach (var r in Encode(todo, featurizer, sampling, o.DecodeParallelism, cancellation))
         {
-            using (features)
+            if (r.Error != null)
             {
-                cache.Write(clip.Path, features, encoderId, prep, o.StorageType, new Dictionary<string, string>
-                {
-                    ["vidcap.frame_count"] = clip.FrameCount.ToString(),
-                    ["vidcap.valid_frames"] = clip.ValidMask.Count(v => v).ToString(),
-                    ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
-                });
+                failures.Add(new FeaturizeFailure(r.Video, r.Error));
+                Report(r.Video);
+                continue;
             }
+            using (r.Features)
+                Write(cache, r.Clip!, r.Features!, encoderId, prep, o.StorageType);
             done++;
-            Report(clip.Path);
+            Report(r.Video);
             cancellation.ThrowIfCancellationRequested();
         }
         return new FeaturizeReport(mine.Count, done, skipped, failures.Count, failures, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Writes the failures as JSON (atomically) so a long run's problems can be reviewed.</summary>
+    /// <summary>One video's result in <see cref="Encode"/>: its clip and features (owned by the caller), or its error.</summary>
+    public sealed record EncodedVideo(string Video, SampledClip? Clip, Tensor? Features, string? Error);
+
+    /// <summary>
+    /// Decodes <paramref name="videos"/> (several at a time, while the encoder runs) and encodes them in the featurizer's
+    /// batches. A video that cannot be decoded yields its error and the others go on. The one place where features are
+    /// computed from video files: <see cref="Run"/> and the ML.NET featurizer both use it.
+    /// </summary>
+    public static IEnumerable<EncodedVideo> Encode(IReadOnlyList<string> videos, VJepaFeaturizer featurizer, VideoFrameSampler.Options sampling,
+        int decodeParallelism = 0, CancellationToken cancellation = default)
+    {
+        var failed = new Queue<EncodedVideo>();
+        var clips = new VideoFrameSampler(sampling).SampleMany(videos, decodeParallelism, cancellation)
+            .Where(r =>
+            {
+                if (!r.Succeeded) failed.Enqueue(new EncodedVideo(r.Path, null, null, r.Error!.Message));
+                return r.Succeeded;
+            })
+            .Select(r => r.Clip!);
+        foreach (var (clip, features) in featurizer.FeaturizeAll(clips))
+        {
+            while (failed.Count > 0) yield return failed.Dequeue();
+            yield return new EncodedVideo(clip.Path, clip, features, null);
+        }
+        while (failed.Count > 0) yield return failed.Dequeue();
+    }
+
+    /// <summary>Writes one video's features to the cache with the clip's frame counts as metadata.</summary>
+    public static void Write(FeatureCache cache, SampledClip clip, Tensor features, string encoderIdentity, string preprocessing, DType storage) =>
+        cache.Write(clip.Path, features, encoderIdentity, preprocessing, storage, new Dictionary<string, string>
+        {
+            ["vidcap.frame_count"] = clip.FrameCount.ToString(),
+            ["vidcap.valid_frames"] = clip.ValidMask.Count(v => v).ToString(),
+            ["vidcap.video_frames"] = clip.Info.FrameCount.ToString(),
+        });
+
+    /// <summary>
+    /// Writes the failures as JSON (atomically, through a temporary name unique to this host and process, so writers
+    /// sharing a network volume never collide) so a long run's problems can be reviewed.
+    /// </summary>
     public static void WriteFailures(string path, FeaturizeReport report)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(report.Failures, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        var full = Path.GetFullPath(path);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.MachineName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(tmp, JsonSerializer.Serialize(report.Failures, new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+
+    /// <summary>The failures recorded in a report written by <see cref="WriteFailures"/>.</summary>
+    public static IReadOnlyList<FeaturizeFailure> ReadFailures(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<FeaturizeFailure>>(File.ReadAllText(path)) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a failure report written by vidcap featurize ({e.Message}); delete it and rerun the shard.", e);
+        }
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.ML.VideoCaptioning.Video;
 namespace Microsoft.ML.VideoCaptioning.Features;
 
 /// <summary>Settings of <see cref="VJepaFeaturizer"/>.</summary>
-public sealed record VJepaFeaturizerOptions
+public sealed record VJepaEncoderOptions
 {
     /// <summary>Device of the encoder ("auto" = CUDA when present).</summary>
     public Device Device { get; init; } = Device.Cpu;
@@ -19,7 +19,7 @@ public sealed record VJepaFeaturizerOptions
 
 /// <summary>
 /// The frozen V-JEPA 2 encoder applied to sampled clips: (T, 3, crop, crop) pixels → (T/2 · (crop/16)², hidden) features,
-/// in batches of <see cref="VJepaFeaturizerOptions.BatchSize"/> so memory is bounded.
+/// in batches of <see cref="VJepaEncoderOptions.BatchSize"/> so memory is bounded.
 /// </summary>
 public sealed class VJepaFeaturizer : IDisposable
 {
@@ -29,22 +29,35 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>The directory the encoder was loaded from.</summary>
     public string EncoderPath { get; }
 
-    public VJepaFeaturizerOptions Options { get; }
+    public VJepaEncoderOptions Options { get; }
 
     private readonly Lazy<string> _weightsSha256;
     private readonly Lazy<string> _identity;
 
-    public VJepaFeaturizer(string encoderPath, VJepaFeaturizerOptions? options = null)
+    public VJepaFeaturizer(string encoderPath, VJepaEncoderOptions? options = null)
     {
-        Options = options ?? new VJepaFeaturizerOptions();
+        Options = options ?? new VJepaEncoderOptions();
         EncoderPath = Path.GetFullPath(encoderPath);
         Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
         _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
-        _identity = new Lazy<string>(() =>
-        {
-            var cfg = File.ReadAllBytes(Path.Combine(EncoderPath, "config.json"));
-            return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{WeightsSha256[..16]}:{Options.ComputeType.Name()}";
-        });
+        _identity = new Lazy<string>(() => Identity(EncoderPath, WeightsSha256, Options.ComputeType));
+    }
+
+    /// <summary>
+    /// The <see cref="EncoderIdentity"/> a featurizer of <paramref name="encoderPath"/> computing in <paramref name="computeType"/>
+    /// would have, without loading the model (it hashes the files): for checking a cache.
+    /// </summary>
+    public static string IdentityOf(string encoderPath, DType computeType)
+    {
+        var dir = Path.GetFullPath(encoderPath);
+        using var ck = Checkpoint.Open(dir);
+        return Identity(dir, ck.ComputeSha256(), computeType);
+    }
+
+    private static string Identity(string encoderPath, string weightsSha256, DType computeType)
+    {
+        var cfg = File.ReadAllBytes(Path.Combine(encoderPath, "config.json"));
+        return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{weightsSha256[..16]}:{computeType.Name()}";
     }
 
     /// <summary>The frame size the encoder expects (config.json crop_size).</summary>
@@ -58,6 +71,13 @@ public sealed class VJepaFeaturizer : IDisposable
 
     /// <summary>Identity of the encoder for cache keys: config hash, weights hash and compute type (computed once).</summary>
     public string EncoderIdentity => _identity.Value;
+
+    /// <summary>Tokens per clip of <paramref name="frames"/> frames: max(T, tubelet) / tubelet · (crop / patch)², as the encoder makes them.</summary>
+    public int TokenCount(int frames)
+    {
+        var c = Model.Config;
+        return Math.Max(frames, c.TubeletSize) / c.TubeletSize * (c.CropSize / c.PatchSize) * (c.CropSize / c.PatchSize);
+    }
 
     /// <summary>Features of one batch of clips: a float32 (B, N, hidden) tensor on the CPU (caller disposes).</summary>
     public Tensor Featurize(IReadOnlyList<SampledClip> clips)
@@ -73,7 +93,7 @@ public sealed class VJepaFeaturizer : IDisposable
     }
 
     /// <summary>
-    /// Features (N, hidden) of many clips, <see cref="VJepaFeaturizerOptions.BatchSize"/> at a time, in input order; the caller
+    /// Features (N, hidden) of many clips, <see cref="VJepaEncoderOptions.BatchSize"/> at a time, in input order; the caller
     /// owns and disposes each tensor.
     /// </summary>
     public IEnumerable<(SampledClip Clip, Tensor Features)> FeaturizeAll(IEnumerable<SampledClip> clips)

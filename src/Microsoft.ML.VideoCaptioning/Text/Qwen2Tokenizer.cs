@@ -10,12 +10,17 @@ namespace Microsoft.ML.VideoCaptioning.Text;
 /// pre-tokenizer regex, mapped to bytes and merged by BPE rank. No BOS/EOS is added. Instances are immutable and
 /// thread-safe; the per-piece BPE cache is shared, concurrent and bounded.
 /// </summary>
-public sealed class Qwen2Tokenizer
+/// <remarks>
+/// It is also a <see cref="Microsoft.ML.Tokenizers.Tokenizer"/> (<c>EncodeToIds</c>, <c>EncodeToTokens</c> with
+/// offsets, <c>CountTokens</c>, <c>GetIndexByTokenCount</c>, <c>Decode</c>), so it can be passed wherever ML.NET takes
+/// a tokenizer; those members are in <c>Qwen2Tokenizer.TokenizerApi.cs</c> and give the same ids as <see cref="Encode"/>.
+/// </remarks>
+public sealed partial class Qwen2Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
 {
     private const string EndOfTextToken = "<|endoftext|>";
 
     private readonly BytePairEncoder _bpe;
-    private readonly PreTokenizer _preTokenizer;
+    private readonly Text.PreTokenizer _preTokenizer;
     private readonly bool _normalizeNfc;
     private readonly AddedTokenMatcher _rawAddedTokens;
     private readonly AddedTokenMatcher _normalizedAddedTokens;
@@ -33,7 +38,7 @@ public sealed class Qwen2Tokenizer
         _bpe = new BytePairEncoder(_vocab, definition.Merges, definition.IgnoreMerges, source);
         try
         {
-            _preTokenizer = PreTokenizer.Create(definition.Pattern);
+            _preTokenizer = Text.PreTokenizer.Create(definition.Pattern);
         }
         catch (ArgumentException e)
         {
@@ -49,6 +54,7 @@ public sealed class Qwen2Tokenizer
         _specialIds = definition.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         _rawAddedTokens = new AddedTokenMatcher(addedByContent.Values.Where(t => !t.Normalized));
         _normalizedAddedTokens = new AddedTokenMatcher(addedByContent.Values.Where(t => t.Normalized));
+        _piecePreTokenizer = new PiecePreTokenizer(this);
 
         (_idToToken, _tokenBytes, _tokenByteOffsets) = BuildTokenTables(_vocab, definition.AddedTokens);
         VocabSize = _vocab.Count + _addedByContent.Keys.Count(content => !_vocab.ContainsKey(content));
@@ -128,9 +134,9 @@ public sealed class Qwen2Tokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length / 4 + 4);
-        EncodeAroundAddedTokens(ReplaceLoneSurrogates(text), _rawAddedTokens, normalizeSegments: true, ids, []);
-        return ids.ToArray();
+        var state = new EncodeState(text.Length, normalize: true, preTokenize: true, trace: null);
+        EncodeAroundAddedTokens(ReplaceLoneSurrogates(text), _rawAddedTokens, normalizeSegments: true, state);
+        return state.Ids.ToArray();
     }
 
     /// <summary>
@@ -146,7 +152,7 @@ public sealed class Qwen2Tokenizer
         foreach (int id in ids)
         {
             if (Includes(id, skipSpecialTokens))
-                length += _tokenByteOffsets[id + 1] - _tokenByteOffsets[id];
+                length += TokenBytes(id).Length;
         }
 
         byte[] bytes = ArrayPool<byte>.Shared.Rent(length);
@@ -157,7 +163,7 @@ public sealed class Qwen2Tokenizer
             {
                 if (!Includes(id, skipSpecialTokens))
                     continue;
-                ReadOnlySpan<byte> token = _tokenBytes.AsSpan(_tokenByteOffsets[id], _tokenByteOffsets[id + 1] - _tokenByteOffsets[id]);
+                ReadOnlySpan<byte> token = TokenBytes(id);
                 token.CopyTo(bytes.AsSpan(position));
                 position += token.Length;
             }
@@ -226,7 +232,7 @@ public sealed class Qwen2Tokenizer
     /// Encodes <paramref name="text"/>, emitting the added tokens that <paramref name="matcher"/> finds and encoding
     /// the text between them: raw segments are normalized and searched again for normalized added tokens.
     /// </summary>
-    private void EncodeAroundAddedTokens(ReadOnlySpan<char> text, AddedTokenMatcher matcher, bool normalizeSegments, List<int> ids, List<(int Start, int Length)> pieces)
+    private void EncodeAroundAddedTokens(ReadOnlySpan<char> text, AddedTokenMatcher matcher, bool normalizeSegments, EncodeState state)
     {
         while (true)
         {
@@ -235,30 +241,45 @@ public sealed class Qwen2Tokenizer
             if (!segment.IsEmpty)
             {
                 if (normalizeSegments)
-                    EncodeAroundAddedTokens(Normalize(segment), _normalizedAddedTokens, normalizeSegments: false, ids, pieces);
+                    EncodeAroundAddedTokens(state.Normalize ? Normalize(segment, state) : segment, _normalizedAddedTokens, normalizeSegments: false, state);
                 else
-                    EncodeOrdinaryText(segment, ids, pieces);
+                    EncodeOrdinaryText(segment, state);
             }
             if (index < 0)
                 return;
-            ids.Add(token.Id);
+            state.Ids.Add(token.Id);
+            state.Trace?.Add(token.Content, tokenCount: 1, isAddedToken: true);
             text = text[(index + token.Content.Length)..];
         }
     }
 
-    private void EncodeOrdinaryText(ReadOnlySpan<char> text, List<int> ids, List<(int Start, int Length)> pieces)
+    private void EncodeOrdinaryText(ReadOnlySpan<char> text, EncodeState state)
     {
-        pieces.Clear();
-        _preTokenizer.Split(text, pieces);
-        foreach ((int start, int length) in pieces)
-            _bpe.EncodePiece(text.Slice(start, length), ids);
+        if (!state.PreTokenize)
+        {
+            EncodePiece(text, state);
+            return;
+        }
+        state.Pieces.Clear();
+        _preTokenizer.Split(text, state.Pieces);
+        foreach ((int start, int length) in state.Pieces)
+            EncodePiece(text.Slice(start, length), state);
     }
 
-    private ReadOnlySpan<char> Normalize(ReadOnlySpan<char> text)
+    private void EncodePiece(ReadOnlySpan<char> piece, EncodeState state)
+    {
+        int before = state.Ids.Count;
+        if (!state.PiecesOnly)
+            _bpe.EncodePiece(piece, state.Ids);
+        state.Trace?.Add(piece, state.Ids.Count - before, isAddedToken: false);
+    }
+
+    private ReadOnlySpan<char> Normalize(ReadOnlySpan<char> text, EncodeState state)
     {
         // Text below U+0300 has no combining marks and nothing NFC changes.
         if (!_normalizeNfc || !text.ContainsAnyExceptInRange('\0', '\u02FF') || text.IsNormalized(NormalizationForm.FormC))
             return text;
+        state.NormalizationChangedText = true;
         return text.ToString().Normalize(NormalizationForm.FormC);
     }
 
@@ -277,6 +298,10 @@ public sealed class Qwen2Tokenizer
         }
         return chars == null ? text : new string(chars);
     }
+
+    /// <summary>The bytes that token <paramref name="id"/> stands for (<paramref name="id"/> must have a token).</summary>
+    private ReadOnlySpan<byte> TokenBytes(int id)
+        => _tokenBytes.AsSpan(_tokenByteOffsets[id], _tokenByteOffsets[id + 1] - _tokenByteOffsets[id]);
 
     private bool Includes(int id, bool skipSpecialTokens)
         => (uint)id < (uint)_idToToken.Length && _idToToken[id] != null && !(skipSpecialTokens && _specialIds.Contains(id));
@@ -306,5 +331,29 @@ public sealed class Qwen2Tokenizer
         }
         offsets[count] = length;
         return (idToToken, bytes, offsets);
+    }
+
+    /// <summary>One encoding pass: its options, the ids so far, and scratch space.</summary>
+    /// <param name="textLength">The input's length, to size the id list.</param>
+    /// <param name="normalize">Whether text between raw added tokens is NFC-normalized (when the tokenizer normalizes).</param>
+    /// <param name="preTokenize">Whether text between added tokens is split by the pre-tokenizer (else it is one BPE piece).</param>
+    /// <param name="trace">Where the pieces are recorded for offsets, or null.</param>
+    /// <param name="piecesOnly">Whether only the pieces are recorded, without running BPE.</param>
+    private sealed class EncodeState(int textLength, bool normalize, bool preTokenize, OffsetTrace? trace, bool piecesOnly = false)
+    {
+        public List<int> Ids { get; } = new(textLength / 4 + 4);
+
+        public List<(int Start, int Length)> Pieces { get; } = [];
+
+        public bool Normalize { get; } = normalize;
+
+        public bool PreTokenize { get; } = preTokenize;
+
+        public OffsetTrace? Trace { get; } = trace;
+
+        public bool PiecesOnly { get; } = piecesOnly;
+
+        /// <summary>Set when normalization changed some of the text.</summary>
+        public bool NormalizationChangedText { get; set; }
     }
 }

@@ -14,11 +14,11 @@ public enum LearningRateSchedule
 }
 
 /// <summary>
-/// Settings of <see cref="QFormerCaptionTrainer"/>. Defaults are the seed project's recipe: AdamW lr 5e-5, weight decay
+/// Settings of <see cref="QFormerTrainingLoop"/>. Defaults are the seed project's recipe: AdamW lr 5e-5, weight decay
 /// 0.03, batch 8 × accumulation 16, prompt "a video showing:", except that padding is masked out of the labels by default
 /// (set <see cref="MaskPaddingInLabels"/> = false for the seed's behaviour).
 /// </summary>
-public sealed record QFormerTrainerOptions
+public record QFormerTrainerOptions
 {
     /// <summary>Text between the visual prefix and the caption.</summary>
     public string Prompt { get; init; } = "a video showing:";

@@ -18,5 +18,5 @@ public sealed record TrainingProgress(
 /// <summary>One epoch's summary.</summary>
 public sealed record EpochSummary(int Epoch, double TrainLoss, double? ValidationLoss, IReadOnlyDictionary<string, double>? Metrics, bool IsBest);
 
-/// <summary>The outcome of <see cref="QFormerCaptionTrainer.Train"/>.</summary>
+/// <summary>The outcome of <see cref="QFormerTrainingLoop.Train"/>.</summary>
 public sealed record TrainingResult(QFormerModel QFormer, IReadOnlyList<EpochSummary> Epochs, int BestEpoch, bool StoppedEarly, bool Cancelled);

@@ -3,7 +3,7 @@ namespace Microsoft.ML.VideoCaptioning.Video;
 public sealed partial class VideoFrameSampler
 {
     /// <summary>Settings of a <see cref="VideoFrameSampler"/>.</summary>
-    public sealed class Options
+    public class Options
     {
         /// <summary>Frames per clip, padding included (the seed uses 32).</summary>
         public int FrameCount { get; set; } = 32;

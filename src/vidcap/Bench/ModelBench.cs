@@ -44,7 +44,7 @@ public static class ModelBench
         try
         {
             RandomModels.WriteVJepa2(dir, new VJepa2Config { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 4, CropSize = 64 }, seed: 1);
-            using var f = new VJepaFeaturizer(dir, new VJepaFeaturizerOptions { BatchSize = 4 });
+            using var f = new VJepaFeaturizer(dir, new VJepaEncoderOptions { BatchSize = 4 });
             var clip = new SampledClip
             {
                 Path = "random", Info = null!, Pixels = Enumerable.Range(0, 16 * 3 * 64 * 64).Select(i => (float)Math.Sin(i)).ToArray(),

@@ -5,6 +5,8 @@ using Spectre.Console;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
 
+using Command = System.CommandLine.Command;
+
 /// <summary><c>vidcap bench …</c>: speed figures with a reference measured in the same run where one exists.</summary>
 public static class BenchCommand
 {

@@ -50,7 +50,7 @@ public static class CliRunner
 
     private static bool IsInputError(Exception e) => e is UsageException or FileNotFoundException or DirectoryNotFoundException
         or ModelConfigException or SafeTensorsFormatException or ArgumentException or InvalidDataException or NotSupportedException
-        or Evaluation.CaptionDataException or Video.VideoDecodeException or Pipeline.ModelPackageException or Data.DatasetFormatException;
+        or Evaluation.CaptionDataException or Video.VideoDecodeException or ModelPackageException or Data.DatasetFormatException;
 
     /// <summary>True when stdout is a terminal (progress bars are drawn only then).</summary>
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;

@@ -6,6 +6,8 @@ using Spectre.Console;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
 
+using Command = System.CommandLine.Command;
+
 /// <summary><c>vidcap demo</c> and <c>vidcap synth</c>.</summary>
 public static class DemoCommand
 {

@@ -4,21 +4,23 @@ using Microsoft.ML.VideoCaptioning.Data;
 using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Evaluation;
 using Microsoft.ML.VideoCaptioning.Features;
-using Microsoft.ML.VideoCaptioning.Models.QFormer;
-using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.VideoCaptioning.Training;
 using Microsoft.ML.VideoCaptioning.Video;
 using Spectre.Console;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
 
-/// <summary><c>vidcap featurize</c>, <c>train</c>, <c>evaluate</c> and <c>caption</c>.</summary>
+using Command = System.CommandLine.Command;
+
+/// <summary><c>vidcap train</c>, <c>evaluate</c> and <c>caption</c> (<c>featurize</c> is <see cref="FeaturizeCommand"/>).</summary>
 public static class PipelineCommands
 {
     private static readonly string[] VideoExtensions = [".mp4", ".webm", ".mkv", ".avi", ".mov", ".gif", ".m4v"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static Option<string> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
+    internal static Option<string> DeviceOption() => new("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
 
     /// <summary>Videos named directly, found in folders (recursively), or listed in .jsonl/.csv dataset files.</summary>
     internal static List<string> ExpandInputs(IEnumerable<string> inputs)
@@ -36,82 +38,18 @@ public static class PipelineCommands
         return list;
     }
 
-    private static (int, int) ParseShard(string s)
-    {
-        var parts = s.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n > 0 && i >= 0 && i < n) return (i, n);
-        throw new UsageException($"--shard '{s}' must be i/N with 0 ≤ i < N, e.g. 0/4.");
-    }
-
-    public static Command Featurize()
-    {
-        var inputs = new Argument<string[]>("inputs") { Description = "Videos, folders of videos, or .jsonl/.csv datasets", Arity = ArgumentArity.OneOrMore };
-        var encoder = new Option<string>("--encoder") { Description = "V-JEPA 2 model directory (Hugging Face layout)", Required = true };
-        var cache = new Option<string>("--cache") { Description = "Feature cache directory", Required = true };
-        var frames = new Option<int>("--frames") { Description = "Frames sampled per clip", DefaultValueFactory = _ => 32 };
-        var dtype = new Option<string>("--dtype") { Description = "Storage type of cached features: float16 or bfloat16", DefaultValueFactory = _ => "float16" };
-        var shard = new Option<string>("--shard") { Description = "Process only shard i of N (i/N)", DefaultValueFactory = _ => "0/1" };
-        var batch = new Option<int>("--batch-size") { Description = "Clips per encoder call", DefaultValueFactory = _ => 1 };
-        var compute = new Option<string>("--compute") { Description = "Encoder compute type: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
-        var report = new Option<string?>("--report") { Description = "Write failed videos to this JSON file (default: <cache>/failures.json)" };
-        var seedSquash = new Option<bool>("--seed-squash") { Description = "Reproduce the seed's preprocessing (squash to 256×256 first)" };
-        var device = DeviceOption();
-        var json = BenchCommand.JsonOption();
-        var cmd = new Command("featurize", "Encode videos with the frozen V-JEPA 2 into a feature cache (one safetensors file per video; skips done, redoes stale).")
-        {
-            inputs, encoder, cache, frames, dtype, shard, batch, compute, report, seedSquash, device, json,
-        };
-        cmd.SetAction((p, ct) =>
-        {
-            var videos = ExpandInputs(p.GetValue(inputs)!);
-            if (videos.Count == 0) throw new UsageException("No videos found in the inputs.");
-            using var featurizer = new VJepaFeaturizer(p.GetValue(encoder)!, new VJepaFeaturizerOptions
-            {
-                Device = Device.Parse(p.GetValue(device)!), BatchSize = p.GetValue(batch), ComputeType = DTypes.Parse(p.GetValue(compute)!),
-            });
-            var sampling = new VideoFrameSampler.Options { FrameCount = p.GetValue(frames), CropSize = featurizer.CropSize, SeedSquashTo256 = p.GetValue(seedSquash) };
-            var cacheDir = new FeatureCache(p.GetValue(cache)!);
-            var jobOptions = new FeaturizeJobOptions { Shard = ParseShard(p.GetValue(shard)!), StorageType = DTypes.Parse(p.GetValue(dtype)!) };
-            FeaturizeReport r = null!;
-            if (CliRunner.Interactive && !p.GetValue(json))
-                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(c =>
-                    {
-                        var task = c.AddTask("featurizing", maxValue: 1);
-                        r = FeaturizeJob.Run(videos, featurizer, sampling, cacheDir, jobOptions, new Progress<FeaturizeProgress>(pr =>
-                        {
-                            task.MaxValue = Math.Max(1, pr.Total);
-                            task.Value = pr.Done + pr.Failed;
-                            task.Description = $"featurizing {pr.ClipsPerSecond:F2} clips/s, {pr.Failed} failed";
-                        }), ct);
-                    });
-            else r = FeaturizeJob.Run(videos, featurizer, sampling, cacheDir, jobOptions, null, ct);
-            var reportPath = p.GetValue(report) ?? Path.Combine(cacheDir.Directory, "failures.json");
-            if (r.Failed > 0) FeaturizeJob.WriteFailures(reportPath, r);
-            if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
-            else
-            {
-                Console.WriteLine($"{r.Computed} computed, {r.Skipped} already cached, {r.Failed} failed of {r.Total} ({r.ClipsPerSecond:F2} clips/s)");
-                foreach (var f in r.Failures.Take(10)) Console.Error.WriteLine($"  failed: {f.Video}: {f.Error}");
-                if (r.Failed > 0) Console.Error.WriteLine($"  all failures: {reportPath}");
-            }
-            return Task.FromResult(r.Failed == 0 ? ExitCodes.Ok : ExitCodes.Failure);
-        });
-        return cmd;
-    }
-
     /// <summary>Rows of a dataset given on the command line (.jsonl, .csv, or SSv2/MSR-VTT/VATEX JSON with --videos).</summary>
-    private static IDataView LoadDataset(VideoCaptioningContext ctx, string path, string? format, string? videos, string? paraphrases)
+    private static IDataView LoadDataset(VideoCaptioningCatalog.DataCatalog data, string path, string? format, string? videos, string? paraphrases)
     {
         format ??= Path.GetExtension(path).ToLowerInvariant() switch { ".jsonl" => "jsonl", ".csv" => "csv", _ => null };
         if (format is "ssv2" or "msrvtt" or "vatex" && videos == null) throw new UsageException($"--format {format} needs --videos DIR.");
         return format switch
         {
-            "jsonl" => ctx.Data.LoadFromJsonl(path),
-            "csv" => ctx.Data.LoadFromCsv(path),
-            "ssv2" => ctx.Data.LoadSsv2(path, videos!, paraphrases),
-            "msrvtt" => ctx.Data.LoadMsrVtt(path, videos!),
-            "vatex" => ctx.Data.LoadVatex(path, videos!),
+            "jsonl" => data.LoadFromJsonl(path),
+            "csv" => data.LoadFromCsv(path),
+            "ssv2" => data.LoadSsv2(path, videos!, paraphrases),
+            "msrvtt" => data.LoadMsrVtt(path, videos!),
+            "vatex" => data.LoadVatex(path, videos!),
             _ => throw new UsageException($"Cannot tell the format of '{path}': use --format jsonl|csv|ssv2|msrvtt|vatex."),
         };
     }
@@ -149,34 +87,38 @@ public static class PipelineCommands
         };
         cmd.SetAction((p, ct) =>
         {
-            var dev = Device.Parse(p.GetValue(device)!);
-            var ctx = new VideoCaptioningContext(p.GetValue(seed), dev) { CancellationToken = ct, Log = s => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(s)}") };
+            var ml = new MLContext(p.GetValue(seed)) { GpuDeviceId = CliDevice.GpuId(p.GetValue(device)!) };
+            ml.Log += (_, e) =>
+            {
+                if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("QFormer", StringComparison.Ordinal) || e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+                    AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(e.RawMessage)}");
+            };
             string F(Option<string?> o) => p.GetValue(o)!;
-            var trainData = LoadDataset(ctx, p.GetValue(train)!, F(format), F(videos), F(paraphrases));
-            var valData = p.GetValue(validation) is { } v ? LoadDataset(ctx, v, F(format), F(videos), null) : null;
+            var data = ml.VideoCaptioning().Data;
+            var trainData = LoadDataset(data, p.GetValue(train)!, F(format), F(videos), F(paraphrases));
+            var valData = p.GetValue(validation) is { } v ? LoadDataset(data, v, F(format), F(videos), null) : null;
             var outPath = p.GetValue(output)!;
             int crop = Models.VJepa2.VJepa2Config.Load(p.GetValue(encoder)!).CropSize;
-            var options = new QFormerCaptionEstimator.Options
+            var featurize = ml.Transforms.SampleVideoFrames("Frames", "VideoPath", p.GetValue(frames), crop)
+                .Append(ml.Transforms.FeaturizeVJepa(new VJepaFeaturizerOptions
+                {
+                    EncoderPath = p.GetValue(encoder)!, CacheDirectory = p.GetValue(cache), EmbedEncoderInModel = p.GetValue(embed),
+                }));
+            var trainerOptions = new QFormerCaptionTrainer.Options
             {
                 LanguageModelPath = p.GetValue(lm)!,
-                Trainer = new QFormerTrainerOptions
-                {
-                    Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), GradientAccumulationSteps = p.GetValue(accumulation), LearningRate = p.GetValue(lr),
-                    WarmupSteps = p.GetValue(warmup), Schedule = p.GetValue(cosine) ? LearningRateSchedule.Cosine : LearningRateSchedule.Constant,
-                    MaxGradNorm = p.GetValue(clip), MaskPaddingInLabels = !p.GetValue(seedLabels), EarlyStoppingPatience = p.GetValue(patience),
-                    SelectionMetric = valData == null ? "loss" : p.GetValue(metric)!, Seed = (ulong)p.GetValue(seed), Device = dev,
-                    CheckpointDirectory = p.GetValue(checkpoints) ?? outPath + ".checkpoints",
-                },
-                Progress = new TrainingProgressPrinter(),
+                Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), GradientAccumulationSteps = p.GetValue(accumulation), LearningRate = p.GetValue(lr),
+                WarmupSteps = p.GetValue(warmup), Schedule = p.GetValue(cosine) ? LearningRateSchedule.Cosine : LearningRateSchedule.Constant,
+                MaxGradNorm = p.GetValue(clip), MaskPaddingInLabels = !p.GetValue(seedLabels), EarlyStoppingPatience = p.GetValue(patience),
+                SelectionMetric = valData == null ? "loss" : p.GetValue(metric)!, Seed = (ulong)p.GetValue(seed),
+                CheckpointDirectory = p.GetValue(checkpoints) ?? outPath + ".checkpoints",
+                EmbedLanguageModelInModel = p.GetValue(embed), CancellationToken = ct, Progress = new TrainingProgressPrinter(),
             };
-            var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", p.GetValue(frames), crop)
-                .Append(ctx.Transforms.FeaturizeVJepa(new VJepaFeaturizerEstimator.Options
-                {
-                    EncoderPath = p.GetValue(encoder)!, CacheDirectory = p.GetValue(cache), Featurizer = new VJepaFeaturizerOptions { Device = dev },
-                }))
-                .Append(ctx.Trainers.QFormerCaption(options));
-            using var model = pipeline.Fit(trainData, valData);
-            ctx.Model.Save(model, trainData.Schema, outPath, new ModelSaveOptions { EmbedFrozenModels = p.GetValue(embed) });
+            // the featurizer is fitted first so that the validation rows go through it too
+            var featurizer = featurize.Fit(trainData);
+            var trainer = ml.VideoCaptioning().Trainers.QFormer(trainerOptions with { ValidationSet = valData != null ? featurizer.Transform(valData) : null });
+            using var model = featurizer.Append(trainer.Fit(featurizer.Transform(trainData)));
+            ml.Model.Save(model, trainData.Schema, outPath);
             Console.WriteLine($"model written to {outPath}");
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -253,15 +195,9 @@ public static class PipelineCommands
         public string VideoPath { get; set; } = "";
     }
 
-    private sealed class CaptionOutput
-    {
-        public string? Caption { get; set; }
-        public VisualFeatures? Features { get; set; }
-    }
-
     public static Command Caption()
     {
-        var inputs = new Argument<string[]>("videos") { Description = "Videos to caption", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("videos") { Description = "Videos (or folders, .jsonl/.csv datasets) to caption", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model") { Description = "Model zip written by vidcap train or vidcap demo", Required = true };
         var overlay = new Option<string?>("--overlay") { Description = "Write the clip with its caption drawn on (OUT.gif; a folder when captioning several videos)" };
         var encoder = new Option<string?>("--encoder") { Description = "Use this encoder directory instead of the one recorded in the model" };
@@ -269,46 +205,67 @@ public static class PipelineCommands
         var noVerify = new Option<bool>("--no-verify") { Description = "Accept frozen models whose hashes differ from the recorded ones" };
         var json = BenchCommand.JsonOption();
         var device = DeviceOption();
-        var cmd = new Command("caption", "Caption videos with a trained model; a video that fails is reported and the others still get captions.")
+        var cmd = new Command("caption", "Caption videos with a trained model; a video that is missing or fails is reported and the others still get captions.")
         {
             inputs, model, overlay, encoder, lm, noVerify, json, device,
         };
         cmd.SetAction((p, ct) =>
         {
-            var videos = ExpandInputs(p.GetValue(inputs)!);
-            var dev = Device.Parse(p.GetValue(device)!);
-            var ctx = new VideoCaptioningContext(device: dev) { CancellationToken = ct };
-            using var chain = ctx.Model.Load(p.GetValue(model)!, out _, new ModelLoadOptions
-            {
-                Device = dev, EncoderPath = p.GetValue(encoder), LanguageModelPath = p.GetValue(lm), SkipFrozenModelVerification = p.GetValue(noVerify),
-            });
-            var engine = ctx.Model.CreatePredictionEngine<VideoInput, CaptionOutput>(chain);
-            var results = engine.PredictBatch(videos.Select(v => new VideoInput { VideoPath = v }).ToList(), ct);
-            var overlayPath = p.GetValue(overlay);
-            int failed = 0;
+            var ml = new MLContext { GpuDeviceId = CliDevice.GpuId(p.GetValue(device)!) };
             var output = new List<object>();
-            for (int i = 0; i < videos.Count; i++)
+            int failed = 0;
+            var videos = new List<string>();
+            foreach (var input in p.GetValue(inputs)!)
             {
-                var r = results[i];
-                if (r.Caption == null)
+                if (File.Exists(input) || Directory.Exists(input)) videos.AddRange(ExpandInputs([input]));
+                else
                 {
                     failed++;
-                    var err = r.Features?.Error?.Message ?? "unknown error";
-                    Console.Error.WriteLine($"{videos[i]}: failed: {err}");
-                    output.Add(new { video = videos[i], error = err });
-                    continue;
+                    Console.Error.WriteLine($"{input}: not found");
+                    output.Add(new { video = input, error = "not found" });
                 }
-                output.Add(new { video = videos[i], caption = r.Caption });
-                if (!p.GetValue(json)) Console.WriteLine($"{videos[i]}\t{r.Caption}");
-                if (overlayPath != null)
+            }
+            var errors = new Dictionary<string, string>();
+            ml.Log += (_, e) =>
+            {
+                if (e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Warning) return;
+                var cut = e.RawMessage.IndexOf(": ", StringComparison.Ordinal);
+                if (cut > 0) lock (errors) errors[e.RawMessage[..cut]] = e.RawMessage[(cut + 2)..];
+            };
+            if (videos.Count > 0)
+            {
+                using var loaded = (IDisposable)ml.VideoCaptioning().LoadModel(p.GetValue(model)!, out _, new VideoCaptioningLoadOptions
                 {
-                    var target = videos.Count == 1 && !Directory.Exists(overlayPath) ? overlayPath
-                        : Path.Combine(Directory.CreateDirectory(overlayPath).FullName, Path.GetFileNameWithoutExtension(videos[i]) + ".gif");
-                    CaptionOverlay.Write(videos[i], r.Caption, target);
+                    EncoderPath = p.GetValue(encoder), LanguageModelPath = p.GetValue(lm), SkipFrozenModelVerification = p.GetValue(noVerify),
+                });
+                var captioner = (ITransformer)loaded;
+                var scored = captioner.Transform(ml.Data.LoadFromEnumerable(videos.Select(v => new VideoInput { VideoPath = v }).ToList()));
+                var captions = scored.GetColumn<string>("Caption").ToList();
+                var overlayPath = p.GetValue(overlay);
+                for (int i = 0; i < videos.Count; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (string.IsNullOrEmpty(captions[i]))
+                    {
+                        failed++;
+                        var err = errors.GetValueOrDefault(Path.GetFullPath(videos[i])) ?? errors.GetValueOrDefault(videos[i]) ?? "could not be captioned";
+                        Console.Error.WriteLine($"{videos[i]}: failed: {err}");
+                        output.Add(new { video = videos[i], error = err });
+                        continue;
+                    }
+                    output.Add(new { video = videos[i], caption = captions[i] });
+                    if (!p.GetValue(json)) Console.WriteLine($"{videos[i]}\t{captions[i]}");
+                    if (overlayPath != null)
+                    {
+                        var target = videos.Count == 1 && !Directory.Exists(overlayPath) ? overlayPath
+                            : Path.Combine(Directory.CreateDirectory(overlayPath).FullName, Path.GetFileNameWithoutExtension(videos[i]) + ".gif");
+                        CaptionOverlay.Write(videos[i], captions[i], target);
+                    }
                 }
             }
             if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(output, Indented));
-            return Task.FromResult(failed == 0 ? ExitCodes.Ok : failed == videos.Count ? ExitCodes.BadInput : ExitCodes.Failure);
+            int total = output.Count;
+            return Task.FromResult(failed == 0 ? ExitCodes.Ok : failed == total ? ExitCodes.BadInput : ExitCodes.Failure);
         });
         return cmd;
     }

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Microsoft.ML.VideoCaptioning.Engine;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 using Microsoft.ML.VideoCaptioning.Serving;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
+
+using Command = System.CommandLine.Command;
 
 /// <summary><c>vidcap serve</c>: an HTTP server captioning uploaded videos with a trained model zip (<see cref="CaptionServer"/>).</summary>
 public static class ServeCommand
@@ -34,15 +35,7 @@ public static class ServeCommand
         {
             if (p.GetValue(timeout) is not (> 0 and <= MaxTimeoutSeconds and var seconds))
                 throw new UsageException($"--timeout-s must be a number of seconds above 0 and at most {MaxTimeoutSeconds}.");
-            Device target;
-            try
-            {
-                target = Device.Parse(p.GetValue(device)!).EnsureAvailable();
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            int? gpu = CliDevice.GpuId(p.GetValue(device)!);
             var options = defaults with
             {
                 ModelPath = p.GetValue(model)!,
@@ -53,9 +46,9 @@ public static class ServeCommand
                 MaxBatchSize = p.GetValue(batch),
                 BatchWindowMilliseconds = p.GetValue(window),
                 RequestTimeout = TimeSpan.FromSeconds(seconds),
-                ModelLoadOptions = new ModelLoadOptions
+                GpuDeviceId = gpu,
+                ModelLoadOptions = new VideoCaptioningLoadOptions
                 {
-                    Device = target,
                     EncoderPath = p.GetValue(encoder),
                     LanguageModelPath = p.GetValue(languageModel),
                     SkipFrozenModelVerification = p.GetValue(noVerify),

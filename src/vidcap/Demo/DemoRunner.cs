@@ -7,7 +7,9 @@ using Microsoft.ML.VideoCaptioning.Models;
 using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Models.VJepa2;
-using Microsoft.ML.VideoCaptioning.Pipeline;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.VideoCaptioning.Text;
 using Microsoft.ML.VideoCaptioning.Training;
 using Microsoft.ML.VideoCaptioning.Video;
@@ -99,8 +101,12 @@ public static class DemoRunner
             Directory.Move(tmp, lmDir);
         }
 
-        // 3. the pipeline: sample → featurize (cached) → train the Q-Former
-        var ctx = new VideoCaptioningContext(seed: o.Seed) { Log = log, CancellationToken = cancellation };
+        // 3. the pipeline: sample → featurize (cached) → train the Q-Former, the ML.NET way
+        var ml = new MLContext(seed: o.Seed);
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == ChannelMessageKind.Warning || e.Kind == ChannelMessageKind.Info && e.Source.StartsWith("QFormer", StringComparison.Ordinal)) log(e.RawMessage);
+        };
         var checkpoints = Path.Combine(root, "checkpoints");
         if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, true);   // each demo run trains from scratch
         var all = DatasetLoaders.Jsonl(Path.Combine(dataDir, "train.jsonl")).ToList();
@@ -108,31 +114,29 @@ public static class DemoRunner
         var valRows = all.Where((_, i) => i % 10 == 0).ToList();
         var testRows = DatasetLoaders.Jsonl(Path.Combine(dataDir, "test.jsonl")).ToList();
         log($"train {trainRows.Count} clips, validation {valRows.Count}, test {testRows.Count} (new clips of seen combinations and clips of {world.HeldOutCombinations} held-out combinations)");
-        var trainer = new QFormerCaptionEstimator.Options
+        var featurize = ml.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: Frames, cropSize: Encoder.CropSize)
+            .Append(ml.Transforms.FeaturizeVJepa("Features", "Frames", encoderDir, cacheDirectory: Path.Combine(root, "features"), batchSize: 16));
+        var trainView = ml.Data.LoadFromEnumerable(trainRows);
+        log("featurizing the clips (cached), then training the Q-Former");
+        var featurizer = featurize.Fit(trainView);
+        var trainer = ml.VideoCaptioning().Trainers.QFormer(new QFormerCaptionTrainer.Options
         {
             LanguageModelPath = lmDir,
             PredictionBatchSize = 16,
-            Trainer = new QFormerTrainerOptions
-            {
-                QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualGridTime = Frames / Encoder.TubeletSize, VisualGridHeight = Encoder.GridSize, VisualGridWidth = Encoder.GridSize },
-                Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
-                WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
-                SelectionMetric = "CIDEr", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
-                Generation = new GenerationOptions { MaxNewTokens = 16 },
-            },
-        };
-        var pipeline = ctx.Transforms.SampleVideoFrames("Frames", "VideoPath", frameCount: Frames, cropSize: Encoder.CropSize)
-            .Append(ctx.Transforms.FeaturizeVJepa("Features", "Frames", encoderDir, cacheDirectory: Path.Combine(root, "features"), batchSize: 16))
-            .Append(ctx.Trainers.QFormerCaption(trainer));
-        var trainView = ctx.Data.LoadFromEnumerable(trainRows);
-        log("fitting the pipeline (featurize, then train the Q-Former)");
-        using var model = pipeline.Fit(trainView, ctx.Data.LoadFromEnumerable(valRows));
+            QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualGridTime = Frames / Encoder.TubeletSize, VisualGridHeight = Encoder.GridSize, VisualGridWidth = Encoder.GridSize },
+            Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
+            WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
+            SelectionMetric = "CIDEr", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
+            Generation = new GenerationOptions { MaxNewTokens = 16 },
+            ValidationSet = featurizer.Transform(ml.Data.LoadFromEnumerable(valRows)), CancellationToken = cancellation,
+        });
+        using var model = featurizer.Append(trainer.Fit(featurizer.Transform(trainView)));
 
         // 4. evaluate on the held-out combinations
         log($"captioning and scoring {testRows.Count} held-out clips");
-        var scored = model.Transform(ctx.Data.LoadFromEnumerable(testRows)).Cache(cancellation);
-        var predictions = scored.GetRows().Select(r => r.Get<string>("Caption")).ToList();
-        var metrics = ctx.Evaluate(scored, "Captions", "Caption");
+        var scored = ml.Data.Cache(model.Transform(ml.Data.LoadFromEnumerable(testRows)));
+        var predictions = scored.GetColumn<string>("Caption").ToList();
+        var metrics = ml.VideoCaptioning().Evaluate(scored, "Captions", "Caption");
         var result = new Dictionary<string, double>(metrics.ToDictionary());
         result["baseline_CIDEr"] = BestConstantCider(trainRows, testRows);
         foreach (var (attr, acc) in AttributeAccuracy(testRows, predictions)) result[$"accuracy_{attr}"] = acc;
@@ -151,12 +155,13 @@ public static class DemoRunner
         result["test_clips_unseen"] = unseen.Count;
         result["train_clips"] = trainRows.Count;
 
-        // 5. save, reload, and check the reloaded model captions identically
+        // 5. save in the ML.NET zip, reload in a fresh context, and check the reloaded model captions identically
         var zip = Path.Combine(root, "captioner.zip");
-        ctx.Model.Save(model, trainView.Schema, zip);
-        using (var reloaded = ctx.Model.Load(zip, out _))
+        ml.Model.Save(model, trainView.Schema, zip);
+        var fresh = new MLContext();
+        using (var reloaded = (IDisposable)fresh.Model.Load(zip, out _))
         {
-            var again = reloaded.Transform(ctx.Data.LoadFromEnumerable(testRows.Take(4).ToList())).GetRows().Select(r => r.Get<string>("Caption")).ToList();
+            var again = ((ITransformer)reloaded).Transform(fresh.Data.LoadFromEnumerable(testRows.Take(4).ToList())).GetColumn<string>("Caption").ToList();
             if (!again.SequenceEqual(predictions.Take(4))) throw new InvalidOperationException("The reloaded model captions differently from the trained one.");
         }
         result["seconds"] = clock.Elapsed.TotalSeconds;

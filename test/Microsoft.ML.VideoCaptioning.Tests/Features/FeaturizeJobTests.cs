@@ -25,7 +25,7 @@ public sealed class FeaturizeJobTests : IDisposable
     [Fact]
     public void CachesSkipsRedoesStaleAndReportsFailures()
     {
-        using var f = new VJepaFeaturizer(Encoder, new VJepaFeaturizerOptions { BatchSize = 2 });
+        using var f = new VJepaFeaturizer(Encoder, new VJepaEncoderOptions { BatchSize = 2 });
         var cache = new FeatureCache(Path.Combine(_dir, "cache"));
         var broken = Path.Combine(_dir, "broken.mp4");
         File.WriteAllBytes(broken, new byte[100]);

@@ -1,5 +1,6 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.VideoCaptioning.Data;
-using Microsoft.ML.VideoCaptioning.Pipeline;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Pipeline;
 
@@ -24,9 +25,10 @@ public sealed class DatasetLoaderTests : IDisposable
         // the label file is not an annotation list
         var labels = Path.Combine(TestPaths.Data, "ssv2", "something-something-v2-labels.json");
         Assert.Throws<DatasetFormatException>(() => DatasetLoaders.Ssv2(labels, "/videos").ToList());
-        var view = new VideoCaptioningContext().Data.LoadSsv2(ann, "/videos");
-        Assert.Equal(typeof(string[]), view.Schema["Captions"]!.Type);
-        Assert.Equal(200, view.GetRows().Count());
+        var view = new MLContext().VideoCaptioning().Data.LoadSsv2(ann, "/videos");
+        Assert.Equal(new VectorDataViewType(TextDataViewType.Instance), view.Schema["Captions"].Type);
+        Assert.Equal(TextDataViewType.Instance, view.Schema["VideoPath"].Type);
+        Assert.Equal(200, view.GetColumn<string[]>("Captions").Count());
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class TrainerTests : IDisposable
         // training clip reproduces its caption exactly.
         var data = Examples();
         var opts = Tiny() with { Epochs = 60 };
-        var result = new QFormerCaptionTrainer(opts, _lm, _tok).Train(data);
+        var result = new QFormerTrainingLoop(opts, _lm, _tok).Train(data);
         double first = result.Epochs[0].TrainLoss, last = result.Epochs[^1].TrainLoss;
         Assert.True(last < 0.1 * first, $"loss {first:F3} → {last:F3}");
         using var scope = TensorScope.Open();
@@ -80,18 +80,18 @@ public sealed class TrainerTests : IDisposable
     public void ResumeAfterCancellationEndsWithIdenticalWeights()
     {
         var opts = Tiny() with { Epochs = 3, GradientAccumulationSteps = 2, BatchSize = 1 };   // 2 steps per epoch, dropout on
-        var full = new QFormerCaptionTrainer(opts with { CheckpointDirectory = Path.Combine(_dir, "a") }, _lm, _tok).Train(Examples());
+        var full = new QFormerTrainingLoop(opts with { CheckpointDirectory = Path.Combine(_dir, "a") }, _lm, _tok).Train(Examples());
         var expected = Weights(full.QFormer);
         full.QFormer.Dispose();
 
         var dirB = Path.Combine(_dir, "b");
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Phase == "train" && p.Step == 3) cts.Cancel(); });
-        var part = new QFormerCaptionTrainer(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples(), null, progress, cts.Token);
+        var part = new QFormerTrainingLoop(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples(), null, progress, cts.Token);
         Assert.True(part.Cancelled);
         part.QFormer.Dispose();
-        Assert.True(File.Exists(Path.Combine(dirB, QFormerCaptionTrainer.CheckpointFile)));
-        var resumed = new QFormerCaptionTrainer(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples());
+        Assert.True(File.Exists(Path.Combine(dirB, QFormerTrainingLoop.CheckpointFile)));
+        var resumed = new QFormerTrainingLoop(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples());
         Assert.False(resumed.Cancelled);
         Assert.Equal(expected, Weights(resumed.QFormer));
         resumed.QFormer.Dispose();
@@ -101,13 +101,13 @@ public sealed class TrainerTests : IDisposable
     public void CrashMidEpochResumesFromTheStepCheckpoint()
     {
         var opts = Tiny() with { Epochs = 2, BatchSize = 1, GradientAccumulationSteps = 1, CheckpointEverySteps = 1 };
-        var full = new QFormerCaptionTrainer(opts with { CheckpointDirectory = Path.Combine(_dir, "a") }, _lm, _tok).Train(Examples());
+        var full = new QFormerTrainingLoop(opts with { CheckpointDirectory = Path.Combine(_dir, "a") }, _lm, _tok).Train(Examples());
         var expected = Weights(full.QFormer);
         full.QFormer.Dispose();
         var dirB = Path.Combine(_dir, "b");
         var crash = new SyncProgress(p => { if (p.Phase == "train" && p.Step == 6) throw new IOException("simulated crash"); });
-        Assert.Throws<IOException>(() => new QFormerCaptionTrainer(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples(), null, crash));
-        var resumed = new QFormerCaptionTrainer(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples());
+        Assert.Throws<IOException>(() => new QFormerTrainingLoop(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples(), null, crash));
+        var resumed = new QFormerTrainingLoop(opts with { CheckpointDirectory = dirB }, _lm, _tok).Train(Examples());
         Assert.Equal(expected, Weights(resumed.QFormer));
         resumed.QFormer.Dispose();
     }
@@ -117,9 +117,9 @@ public sealed class TrainerTests : IDisposable
     {
         var dir = Path.Combine(_dir, "log");
         var opts = Tiny(dir) with { Epochs = 3, BatchSize = 1, WarmupSteps = 4, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.1, MaxGradNorm = 1.0 };
-        var result = new QFormerCaptionTrainer(opts, _lm, _tok).Train(Examples(), Examples().Take(2).ToList());
+        var result = new QFormerTrainingLoop(opts, _lm, _tok).Train(Examples(), Examples().Take(2).ToList());
         result.QFormer.Dispose();
-        var lines = File.ReadAllLines(Path.Combine(dir, QFormerCaptionTrainer.LogFile)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var lines = File.ReadAllLines(Path.Combine(dir, QFormerTrainingLoop.LogFile)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var steps = lines.Where(l => l.GetProperty("type").GetString() == "step").ToList();
         var epochs = lines.Where(l => l.GetProperty("type").GetString() == "epoch").ToList();
         Assert.Equal(12, steps.Count);
@@ -132,7 +132,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(peak * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progressLast))), lr[^1], 12);
         Assert.All(steps, s => Assert.True(s.GetProperty("grad_norm").GetDouble() > 0));
         Assert.All(epochs, e => Assert.True(e.GetProperty("metrics").GetProperty("CIDEr").ValueKind == JsonValueKind.Number));
-        Assert.True(Directory.Exists(Path.Combine(dir, QFormerCaptionTrainer.BestDirectory)));
+        Assert.True(Directory.Exists(Path.Combine(dir, QFormerTrainingLoop.BestDirectory)));
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -15,7 +15,7 @@ namespace Microsoft.ML.VideoCaptioning.Training;
 /// validation each epoch (loss, greedy captions, coco metrics), best-epoch selection, early stopping, atomic checkpoints
 /// that resume to bit-identical weights on the CPU, and cancellation that leaves a valid checkpoint.
 /// </summary>
-public sealed class QFormerCaptionTrainer
+public sealed class QFormerTrainingLoop
 {
     private readonly QFormerTrainerOptions _o;
     private readonly Qwen2ForCausalLM _lm;
@@ -27,7 +27,7 @@ public sealed class QFormerCaptionTrainer
     public const string LogFile = "train_log.jsonl";
 
     /// <summary>The language model must already be on <see cref="QFormerTrainerOptions.Device"/> in its compute type, frozen.</summary>
-    public QFormerCaptionTrainer(QFormerTrainerOptions options, Qwen2ForCausalLM languageModel, Qwen2Tokenizer tokenizer)
+    public QFormerTrainingLoop(QFormerTrainerOptions options, Qwen2ForCausalLM languageModel, Qwen2Tokenizer tokenizer)
     {
         options.Validate();
         _o = options;
