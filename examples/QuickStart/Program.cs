@@ -70,7 +70,7 @@ public sealed class CaptionPrediction
 /// </summary>
 internal static class TinyWorld
 {
-    private static readonly VJepa2Config Encoder = new(96, 1, 4, 4.0, 8, 2, 64, 3, 1e-6, true);
+    private static readonly VJepa2Config Encoder = new() { HiddenSize = 96, NumHiddenLayers = 1, NumAttentionHeads = 4, PatchSize = 8, CropSize = 64 };
 
     public static (string Encoder, string LanguageModel, string Train, string Test) Create(string work)
     {
@@ -80,7 +80,7 @@ internal static class TinyWorld
         var encoder = Path.Combine(work, "vjepa2-tiny");
         RandomModels.WriteVJepa2(encoder, Encoder, seed: 1);
         var lmDir = Path.Combine(work, "qwen2-tiny");
-        RandomModels.WriteQwen2(lmDir, new Qwen2Config(64, 2, 4, 2, 192, 151936, 1e6, 1e-6, true, [151643], null), seed: 1);
+        RandomModels.WriteQwen2(lmDir, new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 192, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
         using (var lm = Qwen2ForCausalLM.FromPretrained(lmDir))
         {
             var text = (from c in SyntheticWorld.Colors from s in SyntheticWorld.Shapes from mo in SyntheticWorld.Motions

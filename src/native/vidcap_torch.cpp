@@ -1,4 +1,4 @@
-// vidcap_torch: a thin C ABI over ATen for Microsoft.ML.VideoCaptioning.
+// vidcap_torch: a thin C ABI over ATen for Microsoft.ML.VideoCaptioning; every export is declared in vidcap_torch.h.
 //
 // Rules: one exported function per ATen op; no model logic; no C++ exception crosses extern "C".
 // Functions returning a tensor return a heap-allocated at::Tensor* (freed by vt_free) or NULL on error;
@@ -28,10 +28,10 @@
 #include <unordered_map>
 #include <vector>
 
-#define VT_API extern "C" __attribute__((visibility("default")))
-#define TV_AT_LEAST(maj, min) (TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
+#include "vidcap_torch.h"
 
-typedef at::Tensor* vt_t;
+#define VT_API extern "C" VT_EXPORT
+#define TV_AT_LEAST(maj, min) (TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
 
 static thread_local std::string g_error;
 
@@ -428,62 +428,47 @@ VT_API vt_t vt_maximum(vt_t a, vt_t b) { API_BEGIN return wrap(at::maximum(*a, *
 VT_API vt_t vt_minimum(vt_t a, vt_t b) { API_BEGIN return wrap(at::minimum(*a, *b)); API_END_PTR }
 VT_API vt_t vt_clamp(vt_t a, double lo, double hi) { API_BEGIN return wrap(at::clamp(*a, lo, hi)); API_END_PTR }
 
-// unary ops by code, shared with Engine/Ops.cs (UnaryOp enum)
-VT_API vt_t vt_unary(vt_t a, int op) {
-  API_BEGIN
-  switch (op) {
-    case 0: return wrap(at::neg(*a));
-    case 1: return wrap(at::exp(*a));
-    case 2: return wrap(at::log(*a));
-    case 3: return wrap(at::sqrt(*a));
-    case 4: return wrap(at::rsqrt(*a));
-    case 5: return wrap(at::tanh(*a));
-    case 6: return wrap(at::sin(*a));
-    case 7: return wrap(at::cos(*a));
-    case 8: return wrap(at::abs(*a));
-    case 9: return wrap(at::sigmoid(*a));
-    case 10: return wrap(at::relu(*a));
-    case 11: return wrap(at::silu(*a));
-    case 12: return wrap(at::gelu(*a, "none"));
-    case 13: return wrap(at::gelu(*a, "tanh"));
-    case 14: return wrap(at::erf(*a));
-    case 15: return wrap(at::logical_not(*a));
-    case 16: return wrap(at::isfinite(*a));
-    case 17: return wrap(at::floor(*a));
-    case 18: return wrap(at::round(*a));
-  }
-  throw std::invalid_argument("unknown unary op " + std::to_string(op));
-  API_END_PTR
-}
-// comparisons and logic by code (CompareOp enum)
-VT_API vt_t vt_compare(vt_t a, vt_t b, int op) {
-  API_BEGIN
-  switch (op) {
-    case 0: return wrap(at::eq(*a, *b));
-    case 1: return wrap(at::ne(*a, *b));
-    case 2: return wrap(at::lt(*a, *b));
-    case 3: return wrap(at::le(*a, *b));
-    case 4: return wrap(at::gt(*a, *b));
-    case 5: return wrap(at::ge(*a, *b));
-    case 6: return wrap(at::logical_and(*a, *b));
-    case 7: return wrap(at::logical_or(*a, *b));
-  }
-  throw std::invalid_argument("unknown compare op " + std::to_string(op));
-  API_END_PTR
-}
-VT_API vt_t vt_compare_scalar(vt_t a, double s, int op) {
-  API_BEGIN
-  switch (op) {
-    case 0: return wrap(at::eq(*a, s));
-    case 1: return wrap(at::ne(*a, s));
-    case 2: return wrap(at::lt(*a, s));
-    case 3: return wrap(at::le(*a, s));
-    case 4: return wrap(at::gt(*a, s));
-    case 5: return wrap(at::ge(*a, s));
-  }
-  throw std::invalid_argument("unknown compare op " + std::to_string(op));
-  API_END_PTR
-}
+// One export per elementwise op (no integer op codes that the C# side would have to keep in step).
+#define VT_UNARY(name, expr) \
+  VT_API vt_t vt_##name(vt_t a) { API_BEGIN return wrap(expr); API_END_PTR }
+VT_UNARY(neg, at::neg(*a))
+VT_UNARY(exp, at::exp(*a))
+VT_UNARY(log, at::log(*a))
+VT_UNARY(sqrt, at::sqrt(*a))
+VT_UNARY(rsqrt, at::rsqrt(*a))
+VT_UNARY(tanh, at::tanh(*a))
+VT_UNARY(sin, at::sin(*a))
+VT_UNARY(cos, at::cos(*a))
+VT_UNARY(abs, at::abs(*a))
+VT_UNARY(sigmoid, at::sigmoid(*a))
+VT_UNARY(relu, at::relu(*a))
+VT_UNARY(silu, at::silu(*a))
+VT_UNARY(gelu, at::gelu(*a, "none"))
+VT_UNARY(gelu_tanh, at::gelu(*a, "tanh"))
+VT_UNARY(erf, at::erf(*a))
+VT_UNARY(logical_not, at::logical_not(*a))
+VT_UNARY(isfinite, at::isfinite(*a))
+VT_UNARY(floor, at::floor(*a))
+VT_UNARY(round, at::round(*a))
+#undef VT_UNARY
+
+// Comparisons and logic: tensor-tensor (broadcasting) and, for comparisons, tensor-scalar.
+#define VT_BINARY(name, fn) \
+  VT_API vt_t vt_##name(vt_t a, vt_t b) { API_BEGIN return wrap(at::fn(*a, *b)); API_END_PTR }
+#define VT_COMPARE(name) \
+  VT_BINARY(name, name) \
+  VT_API vt_t vt_##name##_scalar(vt_t a, double s) { API_BEGIN return wrap(at::name(*a, s)); API_END_PTR }
+VT_COMPARE(eq)
+VT_COMPARE(ne)
+VT_COMPARE(lt)
+VT_COMPARE(le)
+VT_COMPARE(gt)
+VT_COMPARE(ge)
+VT_BINARY(logical_and, logical_and)
+VT_BINARY(logical_or, logical_or)
+#undef VT_COMPARE
+#undef VT_BINARY
+
 VT_API vt_t vt_where(vt_t cond, vt_t a, vt_t b) { API_BEGIN return wrap(at::where(*cond, *a, *b)); API_END_PTR }
 VT_API vt_t vt_masked_fill(vt_t a, vt_t mask, double value) { API_BEGIN return wrap(at::masked_fill(*a, *mask, value)); API_END_PTR }
 

@@ -24,8 +24,8 @@ public sealed class TinyCaptioner : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("vidcap-serving-tests-").FullName;
         string encoder = Path.Combine(Root, "vjepa2"), languageModel = Path.Combine(Root, "qwen2"), data = Path.Combine(Root, "data");
-        RandomModels.WriteVJepa2(encoder, new VJepa2Config(64, 1, 2, 4.0, 16, 2, 32, 3, 1e-6, true), seed: 1);
-        RandomModels.WriteQwen2(languageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 1);
+        RandomModels.WriteVJepa2(encoder, new VJepa2Config { HiddenSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, CropSize = 32 }, seed: 1);
+        RandomModels.WriteQwen2(languageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
         SyntheticWorld.Generate(data, new SyntheticWorldOptions { Count = 4, Seed = 1, MinFrames = 8, MaxFrames = 12 });
         var rows = DatasetLoaders.Jsonl(Path.Combine(data, "train.jsonl")).Concat(DatasetLoaders.Jsonl(Path.Combine(data, "test.jsonl"))).ToList();
         Videos = rows.Select(r => File.ReadAllBytes(r.VideoPath)).ToList();

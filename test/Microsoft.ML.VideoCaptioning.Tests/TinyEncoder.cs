@@ -10,7 +10,7 @@ namespace Microsoft.ML.VideoCaptioning.Tests;
 internal static class TinyEncoder
 {
     /// <summary>hidden 128, 2 layers, 2 heads (head_dim 64, the real RoPE split), patch 16, tubelet 2, crop 64.</summary>
-    public static readonly VJepa2Config Config = new(128, 2, 2, 4.0, 16, 2, 64, 3, 1e-6, true);
+    public static readonly VJepa2Config Config = new() { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, CropSize = 64 };
 
     /// <summary>Writes the encoder (or one with <paramref name="config"/>) into <paramref name="dir"/>; returns the directory.</summary>
     public static string Write(string dir, ulong seed = 1, VJepa2Config? config = null)

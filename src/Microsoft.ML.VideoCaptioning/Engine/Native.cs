@@ -5,7 +5,8 @@ using System.Runtime.InteropServices;
 namespace Microsoft.ML.VideoCaptioning.Engine;
 
 /// <summary>
-/// P/Invoke declarations of the native shim (src/native/vidcap_torch.cpp), one per exported function.
+/// P/Invoke declarations of the native shim, one per exported function of src/native/vidcap_torch.h (the test
+/// NativeAbiTests keeps the two lists equal and checks that every entry point resolves).
 /// Tensors cross the boundary as raw at::Tensor* handles; <see cref="Tensor"/> owns them.
 /// </summary>
 internal static unsafe partial class Native
@@ -125,9 +126,39 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial IntPtr vt_maximum(IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr vt_minimum(IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr vt_clamp(IntPtr a, double lo, double hi);
-    [LibraryImport(Lib)] internal static partial IntPtr vt_unary(IntPtr a, int op);
-    [LibraryImport(Lib)] internal static partial IntPtr vt_compare(IntPtr a, IntPtr b, int op);
-    [LibraryImport(Lib)] internal static partial IntPtr vt_compare_scalar(IntPtr a, double s, int op);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_neg(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_exp(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_log(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_sqrt(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_rsqrt(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_tanh(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_sin(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_cos(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_abs(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_sigmoid(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_relu(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_silu(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_gelu(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_gelu_tanh(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_erf(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_logical_not(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_isfinite(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_floor(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_round(IntPtr a);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_eq(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_eq_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_ne(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_ne_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_lt(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_lt_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_le(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_le_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_gt(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_gt_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_ge(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_ge_scalar(IntPtr a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_logical_and(IntPtr a, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr vt_logical_or(IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr vt_where(IntPtr cond, IntPtr a, IntPtr b);
     [LibraryImport(Lib)] internal static partial IntPtr vt_masked_fill(IntPtr a, IntPtr mask, double value);
     [LibraryImport(Lib)] internal static partial int vt_mul_scalar_(IntPtr a, double s);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 
 namespace Microsoft.ML.VideoCaptioning.Evaluation;
 

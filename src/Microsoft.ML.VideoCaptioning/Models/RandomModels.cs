@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Models.VJepa2;
@@ -13,22 +12,11 @@ namespace Microsoft.ML.VideoCaptioning.Models;
 /// </summary>
 public static class RandomModels
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     /// <summary>Writes a Qwen2ForCausalLM directory.</summary>
     public static void WriteQwen2(string dir, Qwen2Config c, ulong seed, DType storage = DType.Float32, double? embeddingStd = null)
     {
         Directory.CreateDirectory(dir);
-        var config = new Dictionary<string, object?>
-        {
-            ["architectures"] = new[] { "Qwen2ForCausalLM" }, ["model_type"] = "qwen2", ["hidden_act"] = "silu",
-            ["hidden_size"] = c.HiddenSize, ["intermediate_size"] = c.IntermediateSize, ["num_hidden_layers"] = c.NumHiddenLayers,
-            ["num_attention_heads"] = c.NumAttentionHeads, ["num_key_value_heads"] = c.NumKeyValueHeads, ["vocab_size"] = c.VocabSize,
-            ["rope_theta"] = c.RopeTheta, ["rms_norm_eps"] = c.RmsNormEps, ["tie_word_embeddings"] = c.TieWordEmbeddings,
-            ["bos_token_id"] = c.BosTokenId, ["eos_token_id"] = c.EosTokenIds.Length == 1 ? c.EosTokenIds[0] : c.EosTokenIds,
-            ["max_position_embeddings"] = 32768, ["use_sliding_window"] = false, ["torch_dtype"] = storage.Name(),
-        };
-        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, Indented));
+        (c with { TorchDtype = storage.Name() }).Save(Path.Combine(dir, "config.json"));
         using var m = new Qwen2ForCausalLM(c, TensorOptions.CpuFloat32);
         Fill(m, seed, embeddingStd ?? 2 / Math.Sqrt(c.HiddenSize), storage, Path.Combine(dir, "model.safetensors"));
     }
@@ -37,15 +25,7 @@ public static class RandomModels
     public static void WriteVJepa2(string dir, VJepa2Config c, ulong seed, DType storage = DType.Float32)
     {
         Directory.CreateDirectory(dir);
-        var config = new Dictionary<string, object>
-        {
-            ["architectures"] = new[] { "VJEPA2Model" }, ["model_type"] = "vjepa2", ["hidden_act"] = "gelu",
-            ["hidden_size"] = c.HiddenSize, ["num_hidden_layers"] = c.NumHiddenLayers, ["num_attention_heads"] = c.NumAttentionHeads,
-            ["mlp_ratio"] = c.MlpRatio, ["patch_size"] = c.PatchSize, ["tubelet_size"] = c.TubeletSize, ["crop_size"] = c.CropSize,
-            ["image_size"] = c.CropSize, ["in_chans"] = c.InChans, ["layer_norm_eps"] = c.LayerNormEps, ["qkv_bias"] = c.QkvBias,
-            ["frames_per_clip"] = 64, ["torch_dtype"] = storage.Name(),
-        };
-        File.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(config, Indented));
+        (c with { TorchDtype = storage.Name() }).Save(Path.Combine(dir, "config.json"));
         using var m = new VJepa2Model(c, TensorOptions.CpuFloat32);
         Fill(m, seed, 1.0, storage, Path.Combine(dir, "model.safetensors"));
     }

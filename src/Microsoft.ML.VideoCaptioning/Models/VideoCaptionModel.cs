@@ -1,4 +1,5 @@
 using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 
 namespace Microsoft.ML.VideoCaptioning.Models;
@@ -11,7 +12,7 @@ namespace Microsoft.ML.VideoCaptioning.Models;
 public sealed class VideoCaptionModel
 {
     /// <summary>The trainable bridge.</summary>
-    public QFormer.QFormer QFormer { get; }
+    public QFormerModel QFormer { get; }
 
     /// <summary>The frozen language model.</summary>
     public Qwen2ForCausalLM LanguageModel { get; }
@@ -19,7 +20,7 @@ public sealed class VideoCaptionModel
     /// <summary>Token ids of the prompt that follows the visual prefix ("a video showing:" = [64, 2766, 9027, 25]).</summary>
     public long[] PromptIds { get; }
 
-    public VideoCaptionModel(QFormer.QFormer qformer, Qwen2ForCausalLM languageModel, long[] promptIds)
+    public VideoCaptionModel(QFormerModel qformer, Qwen2ForCausalLM languageModel, long[] promptIds)
     {
         if (qformer.Config.Dim != languageModel.Config.HiddenSize)
             throw new ArgumentException($"Q-Former dim {qformer.Config.Dim} must equal the language model's hidden size {languageModel.Config.HiddenSize}.");

@@ -5,10 +5,10 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Models;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Text;
 using Microsoft.ML.VideoCaptioning.Training;
-using QFormerModel = Microsoft.ML.VideoCaptioning.Models.QFormer.QFormer;
 
 namespace Microsoft.ML.VideoCaptioning;
 

@@ -3,9 +3,9 @@ using System.Text.Json;
 using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Evaluation;
 using Microsoft.ML.VideoCaptioning.Models;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
 using Microsoft.ML.VideoCaptioning.Models.Qwen2;
 using Microsoft.ML.VideoCaptioning.Text;
-using QFormerModel = Microsoft.ML.VideoCaptioning.Models.QFormer.QFormer;
 
 namespace Microsoft.ML.VideoCaptioning.Training;
 
@@ -265,7 +265,7 @@ public sealed class QFormerTrainingLoop
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }
 
-    private static void SaveCheckpoint(string dir, QFormerModel qformer, AdamW optimizer, Models.QFormer.QFormerConfig config, State state, byte[] rng)
+    private static void SaveCheckpoint(string dir, QFormerModel qformer, AdamW optimizer, QFormerConfig config, State state, byte[] rng)
     {
         using var scope = TensorScope.Open();
         var tensors = qformer.NamedParameters().Select(p => KeyValuePair.Create("qformer." + p.Name, p.Value.Detach().To(Device.Cpu)))
@@ -280,12 +280,12 @@ public sealed class QFormerTrainingLoop
         SafeTensorsFile.Save(Path.Combine(dir, CheckpointFile), tensors, meta);
     }
 
-    private static State LoadCheckpoint(string path, QFormerModel qformer, AdamW optimizer, Models.QFormer.QFormerConfig config)
+    private static State LoadCheckpoint(string path, QFormerModel qformer, AdamW optimizer, QFormerConfig config)
     {
         using var f = SafeTensorsFile.Open(path);
         if (!f.Metadata.TryGetValue("trainer_state", out var stateJson) || !f.Metadata.TryGetValue("qformer_config", out var cfgJson))
             throw new InvalidDataException($"{path} is not a trainer checkpoint (no trainer_state). Delete it or choose another CheckpointDirectory.");
-        var saved = JsonSerializer.Deserialize<Models.QFormer.QFormerConfig>(cfgJson);
+        var saved = JsonSerializer.Deserialize<QFormerConfig>(cfgJson);
         if (saved != config)
             throw new InvalidDataException($"{path} was written for a different Q-Former ({cfgJson}); delete it or choose another CheckpointDirectory.");
         using var noGrad = Torch.NoGrad();

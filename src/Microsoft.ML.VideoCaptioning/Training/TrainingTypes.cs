@@ -1,4 +1,5 @@
 using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Models.QFormer;
 
 namespace Microsoft.ML.VideoCaptioning.Training;
 
@@ -18,4 +19,4 @@ public sealed record TrainingProgress(
 public sealed record EpochSummary(int Epoch, double TrainLoss, double? ValidationLoss, IReadOnlyDictionary<string, double>? Metrics, bool IsBest);
 
 /// <summary>The outcome of <see cref="QFormerTrainingLoop.Train"/>.</summary>
-public sealed record TrainingResult(Models.QFormer.QFormer QFormer, IReadOnlyList<EpochSummary> Epochs, int BestEpoch, bool StoppedEarly, bool Cancelled);
+public sealed record TrainingResult(QFormerModel QFormer, IReadOnlyList<EpochSummary> Epochs, int BestEpoch, bool StoppedEarly, bool Cancelled);

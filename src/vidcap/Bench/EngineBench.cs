@@ -51,21 +51,20 @@ public static class EngineBench
         }
         log?.Invoke("ViT-L block");
         double vit;
-        var vitCfg = new VJepa2Config(1024, 1, 16, 4.0, 16, 2, 256, 3, 1e-6, true);
-        using (var layer = new VJepa2Layer(vitCfg, TensorOptions.CpuFloat32))
+        var vitCfg = new VJepa2Config { HiddenSize = 1024, NumHiddenLayers = 1, NumAttentionHeads = 16, CropSize = 256 };
+        using (var rope = new VJepa2Rope3D(vitCfg.HeadDim, vitCfg.GridSize))
+        using (var layer = new VJepa2Layer(vitCfg, rope, TensorOptions.CpuFloat32))
         using (var noGrad = Torch.NoGrad())
         {
             RandomInit(layer);
-            var rope = new VJepa2Rope3D(vitCfg.HeadDim, vitCfg.GridSize);
             using var x = Tensor.Randn([1, seqVit, 1024]);
             var (cos, sin) = rope.Tables(seqVit, Device.Cpu, DType.Float32);
-            vit = MedianMs(repeats, () => { using var s = TensorScope.Open(); layer.Forward(x, rope, cos, sin, eager: !Torch.HasFusedAttention); });
-            rope.Dispose();
+            vit = MedianMs(repeats, () => { using var s = TensorScope.Open(); layer.Forward(x, cos, sin); });
         }
         log?.Invoke("Qwen2-1.5B layer forward+backward");
         double qwen;
-        var qCfg = new Qwen2Config(1536, 1, 12, 2, 8960, 151936, 1e6, 1e-6, true, [151643], null);
-        using (var layer = new Qwen2DecoderLayer(qCfg, TensorOptions.CpuFloat32))
+        var qCfg = new Qwen2Config { HiddenSize = 1536, NumHiddenLayers = 1, NumAttentionHeads = 12, NumKeyValueHeads = 2, IntermediateSize = 8960, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] };
+        using (var layer = new Qwen2DecoderLayer(qCfg, 0, TensorOptions.CpuFloat32))
         {
             RandomInit(layer);
             layer.Freeze();
@@ -77,7 +76,7 @@ public static class EngineBench
                 x.RequiresGrad = true;
                 var (cos, sin) = rotary.Forward(Tensor.Arange(0, seqQwen).Unsqueeze(0), DType.Float32);
                 var mask = Qwen2Model.CausalMask(1, seqQwen, 0, null, DType.Float32, Device.Cpu);
-                layer.Forward(x, cos, sin, mask, null, 0, eager: !Torch.HasFusedAttention).Sum().Backward();
+                layer.Forward(x, cos, sin, mask, null).Sum().Backward();
             });
         }
         python ??= FindPythonWithTorch();

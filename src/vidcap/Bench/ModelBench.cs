@@ -43,7 +43,7 @@ public static class ModelBench
         var dir = Directory.CreateTempSubdirectory("vidcap-bench-").FullName;
         try
         {
-            RandomModels.WriteVJepa2(dir, new VJepa2Config(128, 2, 4, 4.0, 16, 2, 64, 3, 1e-6, true), seed: 1);
+            RandomModels.WriteVJepa2(dir, new VJepa2Config { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 4, CropSize = 64 }, seed: 1);
             using var f = new VJepaFeaturizer(dir, new VJepaEncoderOptions { BatchSize = 4 });
             var clip = new SampledClip
             {
@@ -56,15 +56,15 @@ public static class ModelBench
             rows.Add(new BenchRow("featurizer, tiny V-JEPA 2 (2 layers, hidden 128), 16×64² clips", clips / s, "clips/s"));
         }
         finally { Directory.Delete(dir, true); }
-        var cfg = new VJepa2Config(1024, 1, 16, 4.0, 16, 2, 256, 3, 1e-6, true);
-        using var layer = new VJepa2Layer(cfg, TensorOptions.CpuFloat32);
-        RandomFill(layer);
+        var cfg = new VJepa2Config { HiddenSize = 1024, NumHiddenLayers = 1, NumAttentionHeads = 16, CropSize = 256 };
         using var rope = new VJepa2Rope3D(cfg.HeadDim, cfg.GridSize);
+        using var layer = new VJepa2Layer(cfg, rope, TensorOptions.CpuFloat32);
+        RandomFill(layer);
         using var noGrad2 = Torch.NoGrad();
         using var x = Tensor.Randn([1, 4096, 1024]);
         var (cos, sin) = rope.Tables(4096, Device.Cpu, DType.Float32);
-        using (var s0 = TensorScope.Open()) layer.Forward(x, rope, cos, sin, !Torch.HasFusedAttention);
-        double layerS = Seconds(() => { using var s1 = TensorScope.Open(); layer.Forward(x, rope, cos, sin, !Torch.HasFusedAttention); });
+        using (var s0 = TensorScope.Open()) layer.Forward(x, cos, sin);
+        double layerS = Seconds(() => { using var s1 = TensorScope.Open(); layer.Forward(x, cos, sin); });
         rows.Add(new BenchRow("ViT-L layer forward, 4096 tokens (one of 24)", layerS, "s"));
         rows.Add(new BenchRow("ViT-L encoder forward, 32×256² clip (24 × layer)", layerS * 24, "s", 33, "docs/ENGINE.md limit at 125 GFLOPS"));
         return rows;
@@ -74,8 +74,8 @@ public static class ModelBench
     public static List<BenchRow> Generate(int newTokens = 16, bool large = true)
     {
         var rows = new List<BenchRow>();
-        var shapes = new List<(string Name, Qwen2Config Cfg)> { ("tiny (hidden 64, 2 layers)", new Qwen2Config(64, 2, 4, 2, 128, 151936, 1e6, 1e-6, true, [151643], null)) };
-        if (large) shapes.Add(("Qwen2-0.5B shape (hidden 896, 24 layers)", new Qwen2Config(896, 24, 14, 2, 4864, 151936, 1e6, 1e-6, true, [151643], null)));
+        var shapes = new List<(string Name, Qwen2Config Cfg)> { ("tiny (hidden 64, 2 layers)", new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 128, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }) };
+        if (large) shapes.Add(("Qwen2-0.5B shape (hidden 896, 24 layers)", new Qwen2Config { HiddenSize = 896, NumHiddenLayers = 24, NumAttentionHeads = 14, NumKeyValueHeads = 2, IntermediateSize = 4864, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }));
         foreach (var (name, cfg) in shapes)
         {
             using var lm = new Qwen2ForCausalLM(cfg, TensorOptions.CpuFloat32);
@@ -103,19 +103,19 @@ public static class ModelBench
         var rows = new List<BenchRow>();
         var setups = new List<(string Name, Qwen2Config Lm, QFormerConfig Q, int Tokens, int VisualDim)>
         {
-            ("tiny: Q-Former 16 queries over a 64-wide Qwen2", new Qwen2Config(64, 2, 4, 2, 128, 151936, 1e6, 1e-6, true, [151643], null),
+            ("tiny: Q-Former 16 queries over a 64-wide Qwen2", new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 128, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] },
                 new QFormerConfig { NumQueries = 16, Dim = 64, VisualDim = 128, NumHeads = 4, Depth = 2 }, 128, 128),
         };
         if (large)
             setups.Add(("seed Q-Former (64 queries) over Qwen2-0.5B shape, 4096×1024 features",
-                new Qwen2Config(896, 24, 14, 2, 4864, 151936, 1e6, 1e-6, true, [151643], null),
+                new Qwen2Config { HiddenSize = 896, NumHiddenLayers = 24, NumAttentionHeads = 14, NumKeyValueHeads = 2, IntermediateSize = 4864, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] },
                 new QFormerConfig { Dim = 896, VisualDim = 1024 }, 4096, 1024));
         foreach (var (name, lmCfg, qCfg, tokens, vdim) in setups)
         {
             using var lm = new Qwen2ForCausalLM(lmCfg, TensorOptions.CpuFloat32);
             RandomFill(lm);
             lm.Freeze();
-            using var q = new QFormer(qCfg, TensorOptions.CpuFloat32);
+            using var q = new QFormerModel(qCfg, TensorOptions.CpuFloat32);
             q.ResetParameters();
             q.RequiresGrad(true);
             q.Train();

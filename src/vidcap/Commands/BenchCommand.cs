@@ -24,7 +24,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Rows("video", "Frame sampling clips/s: given clips and a generated 1080p clip", p => ModelBench.Video(p.GetValue(clips) ?? []), clips));
         bench.Subcommands.Add(Rows("metrics", "Caption evaluator items/s (2,000 items × 20 references, all metrics)", _ =>
         {
-            var r = Evaluation.EvaluationBenchmark.Run(2000, 20, 42);
+            var r = EvaluationBenchmark.Run(2000, 20, 42);
             return [new BenchRow($"evaluator, {r.Items} items × {r.ReferencesPerItem} refs", r.ItemsPerSecond, "items/s")];
         }));
         bench.Subcommands.Add(Rows("tokenizer", "Qwen2 tokenizer encode MB/s and load time", _ =>
@@ -32,7 +32,7 @@ public static class BenchCommand
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var tok = Text.Qwen2Tokenizer.LoadDefault();
             double load = sw.Elapsed.TotalSeconds;
-            return [new BenchRow("tokenizer.json load", load, "s"), new BenchRow("encode, 4 MB generated text", Text.TokenizerBenchmark.Run(tok), "MB/s")];
+            return [new BenchRow("tokenizer.json load", load, "s"), new BenchRow("encode, 4 MB generated text", TokenizerBenchmark.Run(tok), "MB/s")];
         }));
         return bench;
     }

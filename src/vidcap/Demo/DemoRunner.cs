@@ -45,7 +45,7 @@ public static class DemoRunner
     /// The demo's stand-in encoder: V-JEPA 2's architecture, tiny and random, one layer (less random mixing between tokens).
     /// Patches of 8 pixels keep shape detail at crop 64.
     /// </summary>
-    public static readonly VJepa2Config Encoder = new(192, 1, 4, 4.0, 8, 2, 64, 3, 1e-6, true);
+    public static readonly VJepa2Config Encoder = new() { HiddenSize = 192, NumHiddenLayers = 1, NumAttentionHeads = 4, PatchSize = 8, CropSize = 64 };
 
     private const int Frames = 16;
 
@@ -86,7 +86,7 @@ public static class DemoRunner
         if (!File.Exists(Path.Combine(lmDir, "model.safetensors")))
         {
             log($"writing a tiny Qwen2 (HF layout, real vocabulary) and pretraining it on caption text for {o.LanguageModelSteps} steps");
-            var cfg = new Qwen2Config(64, 2, 4, 2, 192, 151936, 1e6, 1e-6, true, [151643], null);
+            var cfg = new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 192, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] };
             var tmp = lmDir + ".tmp";
             RandomModels.WriteQwen2(tmp, cfg, seed: (ulong)o.Seed);
             using (var lm = Qwen2ForCausalLM.FromPretrained(tmp))

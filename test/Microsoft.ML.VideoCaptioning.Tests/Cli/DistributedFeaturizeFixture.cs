@@ -50,7 +50,7 @@ public sealed class DistributedFeaturizeFixture : IDisposable
         Encoder = TinyEncoder.Write(Path.Combine(Dir, "encoder"));
         SyntheticWorld.Generate(Data, new SyntheticWorldOptions { Count = 7, Seed = 4, MinFrames = 4, MaxFrames = 6, MinSize = 64, MaxSize = 64 });
         File.WriteAllBytes(Broken, new byte[300]);
-        RandomModels.WriteQwen2(LanguageModel, new Qwen2Config(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null), seed: 5);
+        RandomModels.WriteQwen2(LanguageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 5);
         AllVideos = Directory.GetFiles(Videos).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
 
         // The shard with the most clips is killed while blocked on its last one (the broken video sorts first).

@@ -51,7 +51,7 @@ public class TensorOpsTests
     }
 
     // Abramowitz-Stegun 7.1.26 is too coarse for 1e-6; use the series/continued fraction via Math on doubles.
-    private static double Erf(double x)
+    internal static double Erf(double x)
     {
         double t = 0, term = x, n = 0;
         while (Math.Abs(term) > 1e-17 && n < 200)

@@ -80,14 +80,4 @@ public class CaptionEvaluatorTests
         var e = Assert.Throws<FileNotFoundException>(() => evaluator.Evaluate(Public.Refs, Public.Cands));
         Assert.Contains(missing, e.Message);
     }
-
-    [Fact]
-    public void BenchmarkRunsAndIsDeterministic()
-    {
-        var first = EvaluationBenchmark.Run(items: 60, refsPerItem: 5, seed: 7, meteorDataDirectory: MeteorData);
-        var second = EvaluationBenchmark.Run(items: 60, refsPerItem: 5, seed: 7, meteorDataDirectory: MeteorData);
-        Assert.True(first.ItemsPerSecond > 0);
-        Assert.Equal(7, first.Metrics.Count);
-        Assert.Equal(first.Metrics, second.Metrics);
-    }
 }

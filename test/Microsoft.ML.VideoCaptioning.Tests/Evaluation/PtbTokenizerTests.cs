@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Evaluation.Ptb;
 using Xunit;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Evaluation;

@@ -1,4 +1,4 @@
-using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Evaluation.Meteor;
 using Xunit;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Evaluation;

@@ -25,7 +25,7 @@ public class QFormerConformanceTests
     /// <summary>Checks case <paramref name="testCase"/> of a qformer_* fixture: the output, with the case's mask when it has one.</summary>
     public static void CheckQFormer(Fixture f, string testCase)
     {
-        using var q = QFormer.FromPretrained(f.ModelDir);
+        using var q = QFormerModel.FromPretrained(f.ModelDir);
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
         var features = f.T(f.Has($"{testCase}.visual_features") ? $"{testCase}.visual_features" : "plain.visual_features");
@@ -36,7 +36,7 @@ public class QFormerConformanceTests
     [Fact]
     public void SeedSizeHasTheSeedParameterCount()
     {
-        using var q = new QFormer(new QFormerConfig(), TensorOptions.CpuFloat32);
+        using var q = new QFormerModel(new QFormerConfig(), TensorOptions.CpuFloat32);
         Assert.Equal(39_453_696, q.ParameterCount);
         Assert.Contains(q.NamedParameters(), p => p.Name == "blocks.0.mlp.3.weight");
     }
@@ -55,7 +55,7 @@ public class QFormerConformanceTests
     public static void CheckCaptioner(Fixture f)
     {
         using var vjepa = VJepa2Model.FromPretrained(f.Dir("vjepa2_dir"));
-        using var q = QFormer.FromPretrained(f.Dir("qformer_dir"));
+        using var q = QFormerModel.FromPretrained(f.Dir("qformer_dir"));
         using var lm = Qwen2ForCausalLM.FromPretrained(f.Dir("qwen2_dir"));
         vjepa.EagerAttention = lm.EagerAttention = true;
         using var scope = TensorScope.Open();

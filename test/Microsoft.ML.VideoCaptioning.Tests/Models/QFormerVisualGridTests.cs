@@ -17,10 +17,10 @@ public class QFormerVisualGridTests
         VisualGridTime = 2, VisualGridHeight = 3, VisualGridWidth = 4,
     };
 
-    private static QFormer Make(QFormerConfig c)
+    private static QFormerModel Make(QFormerConfig c)
     {
         Torch.ManualSeed(7);
-        var q = new QFormer(c, TensorOptions.CpuFloat32);
+        var q = new QFormerModel(c, TensorOptions.CpuFloat32);
         q.ResetParameters();
         q.Eval();
         return q;
@@ -65,7 +65,7 @@ public class QFormerVisualGridTests
         {
             using var q = Make(Grid);
             q.SavePretrained(dir);
-            using var loaded = QFormer.FromPretrained(dir);
+            using var loaded = QFormerModel.FromPretrained(dir);
             Assert.Equal(Grid, loaded.Config);
             using var scope = TensorScope.Open();
             using var noGrad = Torch.NoGrad();

@@ -20,8 +20,8 @@ namespace Microsoft.ML.VideoCaptioning.Tests.Pipeline;
 /// </summary>
 public sealed class TinyPipelineFixture : IDisposable
 {
-    public static readonly VJepa2Config EncoderConfig = new(32, 1, 2, 2.0, 16, 2, 32, 3, 1e-6, true);
-    public static readonly Qwen2Config LanguageModelConfig = new(32, 1, 2, 1, 64, 151936, 1e6, 1e-6, true, [151643], null);
+    public static readonly VJepa2Config EncoderConfig = new() { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, MlpRatio = 2.0, CropSize = 32 };
+    public static readonly Qwen2Config LanguageModelConfig = new() { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] };
 
     public string Dir { get; } = Directory.CreateTempSubdirectory("vidcap-pipe-").FullName;
     public string Encoder => Path.Combine(Dir, "vjepa2");

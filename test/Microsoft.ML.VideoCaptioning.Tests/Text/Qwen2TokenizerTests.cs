@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.VideoCaptioning.Cli.Bench;
 using Microsoft.ML.VideoCaptioning.Text;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.VideoCaptioning.Cli.Bench;
 using Microsoft.ML.VideoCaptioning.Text;
 using Xunit;
 using Xunit.Abstractions;

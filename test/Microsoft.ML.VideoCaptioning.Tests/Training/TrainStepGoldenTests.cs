@@ -42,7 +42,7 @@ public class TrainStepGoldenTests(ITestOutputHelper output)
         double[] betas = adamw.GetProperty("betas").EnumerateArray().Select(b => b.GetDouble()).ToArray();
         int steps = adamw.GetProperty("steps").GetInt32();
 
-        using var qformer = QFormer.FromPretrained(e2e.Dir("qformer_dir"));
+        using var qformer = QFormerModel.FromPretrained(e2e.Dir("qformer_dir"));
         using var lm = Qwen2ForCausalLM.FromPretrained(e2e.Dir("qwen2_dir"));
         lm.EagerAttention = true;
         qformer.Eval();   // the reference trains without dropout

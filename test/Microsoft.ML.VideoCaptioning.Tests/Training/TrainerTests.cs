@@ -27,7 +27,7 @@ public sealed class TrainerTests : IDisposable
     {
         // A steerable random LM with the real vocabulary (the fixture's logits are nearly flat by construction).
         var lmDir = Path.Combine(_dir, "lm");
-        RandomModels.WriteQwen2(lmDir, new Qwen2Config(64, 2, 4, 2, 128, 151936, 1e6, 1e-6, true, [151643], null), seed: 3, DType.BFloat16);
+        RandomModels.WriteQwen2(lmDir, new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 128, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 3, DType.BFloat16);
         _lm = Qwen2ForCausalLM.FromPretrained(lmDir);
         // the language prior: P(caption | prompt) over the four captions; the Q-Former must pick the clip's one
         var pre = LanguageModelPretrainer.Pretrain(_lm, _tok, Captions.Select(c => "a video showing: " + c).ToList(), steps: 60, seed: 1);
@@ -75,7 +75,7 @@ public sealed class TrainerTests : IDisposable
         result.QFormer.Dispose();
     }
 
-    private static float[] Weights(QFormer q) => q.Parameters().SelectMany(p => p.ToFloatArray()).ToArray();
+    private static float[] Weights(QFormerModel q) => q.Parameters().SelectMany(p => p.ToFloatArray()).ToArray();
 
     [Fact]
     public void ResumeAfterCancellationEndsWithIdenticalWeights()

@@ -2,39 +2,9 @@ using Microsoft.ML.VideoCaptioning.Engine;
 
 namespace Microsoft.ML.VideoCaptioning.Models.Qwen2;
 
-// Qwen2 causal language model (Hugging Face Qwen2ForCausalLM, eager attention), read top-down:
-// config → RMSNorm → rotary embedding → attention (GQA, q/k/v bias, no o_proj bias) → MLP (SwiGLU) → decoder layer
+// Qwen2 causal language model (Hugging Face Qwen2ForCausalLM, eager attention), read top-down (config in Qwen2Config.cs):
+// RMSNorm → rotary embedding → attention (GQA, q/k/v bias, no o_proj bias) → MLP (SwiGLU) → decoder layer
 // → model → causal LM head and loss. Module and field names are the checkpoint keys. Spec: docs/ARCHITECTURE.md §2.
-
-/// <summary>The fields of a Qwen2 <c>config.json</c> that affect the numbers.</summary>
-public sealed record Qwen2Config(
-    int HiddenSize, int NumHiddenLayers, int NumAttentionHeads, int NumKeyValueHeads, int IntermediateSize,
-    int VocabSize, double RopeTheta, double RmsNormEps, bool TieWordEmbeddings, int[] EosTokenIds, int? BosTokenId)
-{
-    public int HeadDim => HiddenSize / NumAttentionHeads;
-
-    /// <summary>Reads and validates <c>config.json</c> of a model directory.</summary>
-    public static Qwen2Config Load(string dir)
-    {
-        var c = ConfigJson.Load(dir);
-        var type = c.String("model_type");
-        if (type != null && type != "qwen2")
-            throw c.Error($"model_type is \"{type}\"; this loader reads Qwen2 models (model_type \"qwen2\").");
-        if (c.String("hidden_act") is { } act && act != "silu") throw c.Error($"hidden_act \"{act}\" is not supported (Qwen2 uses silu).");
-        if (c.Bool("use_sliding_window", false)) throw c.Error("use_sliding_window=true is not supported.");
-        if (c.Has("rope_scaling") && c.String("rope_scaling") is { } rs && rs != "null")
-            throw c.Error($"rope_scaling {rs} is not supported (default RoPE only).");
-        var cfg = new Qwen2Config(
-            c.PositiveInt("hidden_size"), c.PositiveInt("num_hidden_layers"), c.PositiveInt("num_attention_heads"),
-            c.Int("num_key_value_heads", c.Int("num_attention_heads")), c.PositiveInt("intermediate_size"), c.PositiveInt("vocab_size"),
-            c.Double("rope_theta", 10000.0), c.Double("rms_norm_eps", 1e-6), c.Bool("tie_word_embeddings", false),
-            c.IntList("eos_token_id"), c.Has("bos_token_id") ? c.Int("bos_token_id") : null);
-        if (cfg.HiddenSize % cfg.NumAttentionHeads != 0) throw c.Error("hidden_size must be divisible by num_attention_heads.");
-        if (cfg.NumAttentionHeads % cfg.NumKeyValueHeads != 0) throw c.Error("num_attention_heads must be divisible by num_key_value_heads.");
-        if (c.Has("head_dim") && c.Int("head_dim") != cfg.HeadDim) throw c.Error("head_dim different from hidden_size/num_attention_heads is not supported.");
-        return cfg;
-    }
-}
 
 /// <summary>Qwen2RMSNorm: normalised in float32, cast back, then scaled by <c>weight</c>.</summary>
 public sealed class Qwen2RMSNorm : Module
@@ -131,14 +101,25 @@ public sealed class Qwen2KVCache : IDisposable
     }
 }
 
-/// <summary>Multi-head attention with grouped key/value heads; query head h reads key/value head ⌊h / groups⌋.</summary>
+/// <summary>
+/// Multi-head attention with grouped key/value heads; query head h reads key/value head ⌊h / groups⌋. Like Hugging
+/// Face's <c>Qwen2Attention(config, layer_idx)</c> it knows its layer (its slot in the KV cache) and its attention
+/// implementation.
+/// </summary>
 public sealed class Qwen2Attention : Module
 {
     public readonly Linear q_proj, k_proj, v_proj, o_proj;
     private readonly int _heads, _kvHeads, _headDim;
 
-    public Qwen2Attention(Qwen2Config c, TensorOptions o)
+    /// <summary>Index of the decoder layer this attention belongs to.</summary>
+    public int LayerIdx { get; }
+
+    /// <summary>Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
+    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+
+    public Qwen2Attention(Qwen2Config c, int layerIdx, TensorOptions o)
     {
+        LayerIdx = layerIdx;
         _heads = c.NumAttentionHeads;
         _kvHeads = c.NumKeyValueHeads;
         _headDim = c.HeadDim;
@@ -148,7 +129,7 @@ public sealed class Qwen2Attention : Module
         o_proj = Child("o_proj", new Linear(_heads * _headDim, c.HiddenSize, false, o));
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache, int layer, bool eager)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache)
     {
         using var scope = TensorScope.Open();
         long b = x.Size(0), l = x.Size(1);
@@ -157,7 +138,7 @@ public sealed class Qwen2Attention : Module
         var v = v_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
         q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
         k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
-        if (cache != null) (k, v) = cache.Update(layer, k, v);
+        if (cache != null) (k, v) = cache.Update(LayerIdx, k, v);
         int groups = _heads / _kvHeads;
         if (groups > 1)
         {
@@ -165,7 +146,7 @@ public sealed class Qwen2Attention : Module
             v = v.RepeatInterleave(groups, 1);
         }
         double scale = 1.0 / Math.Sqrt(_headDim);
-        var o = eager ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
+        var o = EagerAttention ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
         o = o.Transpose(1, 2).Reshape(b, l, _heads * _headDim);
         return o_proj.Forward(o).MoveToOuterScope();
     }
@@ -197,18 +178,18 @@ public sealed class Qwen2DecoderLayer : Module
     public readonly Qwen2MLP mlp;
     public readonly Qwen2RMSNorm input_layernorm, post_attention_layernorm;
 
-    public Qwen2DecoderLayer(Qwen2Config c, TensorOptions o)
+    public Qwen2DecoderLayer(Qwen2Config c, int layerIdx, TensorOptions o)
     {
-        self_attn = Child("self_attn", new Qwen2Attention(c, o));
+        self_attn = Child("self_attn", new Qwen2Attention(c, layerIdx, o));
         mlp = Child("mlp", new Qwen2MLP(c, o));
         input_layernorm = Child("input_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         post_attention_layernorm = Child("post_attention_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache, int layer, bool eager)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache)
     {
         using var scope = TensorScope.Open();
-        x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, layer, eager);
+        x = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache);
         x = x + mlp.Forward(post_attention_layernorm.Forward(x));
         return x.MoveToOuterScope();
     }
@@ -225,7 +206,7 @@ public sealed class Qwen2Model : Module
     public Qwen2Model(Qwen2Config c, TensorOptions o)
     {
         embed_tokens = Child("embed_tokens", new Embedding(c.VocabSize, c.HiddenSize, o));
-        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, o))).ToArray();
+        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, i, o))).ToArray();
         norm = Child("norm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         _rotary = new Qwen2RotaryEmbedding(c.HeadDim, c.RopeTheta);
     }
@@ -235,7 +216,7 @@ public sealed class Qwen2Model : Module
     /// real tokens with 1 (null = all real); <paramref name="positionIds"/> (B, L) defaults to past..past+L−1.
     /// Returns the final-normed hidden states; <paramref name="layerOutputs"/> receives each layer's residual stream.
     /// </summary>
-    public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, Qwen2KVCache? cache, bool eager,
+    public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, Qwen2KVCache? cache,
         List<Tensor>? layerOutputs = null)
     {
         using var scope = TensorScope.Open();
@@ -246,10 +227,10 @@ public sealed class Qwen2Model : Module
         var (cos, sin) = _rotary.Forward(positionIds, dtype);
         var mask = CausalMask(b, l, past, attentionMask, dtype, dev);
         var x = inputsEmbeds;
-        for (int i = 0; i < layers.Length; i++)
+        foreach (var layer in layers)
         {
-            x = layers[i].Forward(x, cos, sin, mask, cache, i, eager);
-            if (layerOutputs != null) layerOutputs.Add(x.Alias().MoveToOuterScope());
+            x = layer.Forward(x, cos, sin, mask, cache);
+            layerOutputs?.Add(x.Alias().MoveToOuterScope());
         }
         return norm.Forward(x).MoveToOuterScope();
     }
@@ -286,8 +267,15 @@ public sealed class Qwen2ForCausalLM : Module
 
     public Qwen2Config Config { get; }
 
-    /// <summary>Attention as Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
-    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+    /// <summary>
+    /// Attention as Hugging Face's eager path (float32 softmax) in every layer; false uses libtorch's fused kernel where
+    /// present. Setting it sets each layer's <see cref="Qwen2Attention.EagerAttention"/>.
+    /// </summary>
+    public bool EagerAttention
+    {
+        get => model.layers[0].self_attn.EagerAttention;
+        set { foreach (var layer in model.layers) layer.self_attn.EagerAttention = value; }
+    }
 
     public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o)
     {
@@ -323,7 +311,7 @@ public sealed class Qwen2ForCausalLM : Module
         if ((inputIds == null) == (inputsEmbeds == null)) throw new ArgumentException("Pass exactly one of inputIds and inputsEmbeds.");
         var x = inputsEmbeds ?? Embed(inputIds!);
         var layersOut = returnLayers ? new List<Tensor>() : null;
-        var hidden = model.Forward(x, attentionMask, positionIds, cache, EagerAttention, layersOut);
+        var hidden = model.Forward(x, attentionMask, positionIds, cache, layersOut);
         var logits = returnLogits ? Logits(hidden) : null;
         Tensor? loss = labels != null ? ShiftedLoss(hidden, logits, labels) : null;
         layersOut?.ForEach(t => t.MoveToOuterScope());

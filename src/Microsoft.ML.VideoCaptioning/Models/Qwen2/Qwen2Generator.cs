@@ -72,7 +72,7 @@ public static class Qwen2Generator
 
     private static Tensor LastLogits(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, Tensor positions, Qwen2KVCache cache)
     {
-        var hidden = lm.model.Forward(embeds, mask, positions, cache, lm.EagerAttention);
+        var hidden = lm.model.Forward(embeds, mask, positions, cache);
         return lm.Logits(hidden.Select(1, hidden.Size(1) - 1)).To(DType.Float32);
     }
 

@@ -2,43 +2,9 @@ using Microsoft.ML.VideoCaptioning.Engine;
 
 namespace Microsoft.ML.VideoCaptioning.Models.VJepa2;
 
-// V-JEPA 2 video encoder (Hugging Face VJEPA2Model.get_vision_features, eager attention), read top-down:
-// config → tubelet embedding → 3-D RoPE → attention → MLP → pre-norm layer → encoder → model.
+// V-JEPA 2 video encoder (Hugging Face VJEPA2Model.get_vision_features, eager attention), read top-down (config in
+// VJepa2Config.cs): tubelet embedding → 3-D RoPE → attention → MLP → pre-norm layer → encoder → model.
 // Module and field names are the checkpoint keys (encoder.*); the predictor in the file is not used. Spec: docs/ARCHITECTURE.md §1.
-
-/// <summary>The fields of a V-JEPA 2 <c>config.json</c> that the encoder uses.</summary>
-public sealed record VJepa2Config(int HiddenSize, int NumHiddenLayers, int NumAttentionHeads, double MlpRatio, int PatchSize,
-    int TubeletSize, int CropSize, int InChans, double LayerNormEps, bool QkvBias)
-{
-    public int HeadDim => HiddenSize / NumAttentionHeads;
-
-    /// <summary>fc1 width: int(hidden · mlp_ratio).</summary>
-    public int MlpDim => (int)(HiddenSize * MlpRatio);
-
-    /// <summary>RoPE grid side: crop_size / patch_size (positions come from this grid, not from the input).</summary>
-    public int GridSize => CropSize / PatchSize;
-
-    /// <summary>Reads and validates <c>config.json</c>; refuses V-JEPA 2.1 switches that change the features.</summary>
-    public static VJepa2Config Load(string dir)
-    {
-        var c = ConfigJson.Load(dir);
-        var type = c.String("model_type");
-        if (type != null && type != "vjepa2") throw c.Error($"model_type is \"{type}\"; this loader reads V-JEPA 2 models (model_type \"vjepa2\").");
-        if (c.String("hidden_act") is { } act && act != "gelu") throw c.Error($"hidden_act \"{act}\" is not supported (V-JEPA 2 uses exact gelu).");
-        foreach (var flag in new[] { "use_rope_interleave", "use_modality_embeddings", "interpolate_rope", "use_context_projection", "use_image_patch_embedder" })
-            if (c.Bool(flag, false)) throw c.Error($"{flag}=true (a V-JEPA 2.1 option) is not supported: the features would differ from V-JEPA 2.");
-        if (c.Has("hierarchical_layers") && c.String("hierarchical_layers") is { } h && h != "[]" && h != "null")
-            throw c.Error("hierarchical_layers is set (V-JEPA 2.1): get_vision_features would return a different tensor; not supported.");
-        var cfg = new VJepa2Config(
-            c.PositiveInt("hidden_size"), c.PositiveInt("num_hidden_layers"), c.PositiveInt("num_attention_heads"),
-            c.Double("mlp_ratio", 4.0), c.Int("patch_size", 16), c.Int("tubelet_size", 2),
-            c.Has("crop_size") ? c.PositiveInt("crop_size") : c.Int("image_size", 256), c.Int("in_chans", 3),
-            c.Double("layer_norm_eps", 1e-6), c.Bool("qkv_bias", true));
-        if (cfg.HiddenSize % cfg.NumAttentionHeads != 0) throw c.Error("hidden_size must be divisible by num_attention_heads.");
-        if (cfg.CropSize % cfg.PatchSize != 0) throw c.Error("crop_size must be a multiple of patch_size.");
-        return cfg;
-    }
-}
 
 /// <summary>Conv3d with kernel = stride = (tubelet, patch, patch): each 2×16×16 RGB cube becomes one token.</summary>
 public sealed class Conv3dPatch : Module
@@ -172,14 +138,22 @@ public sealed class VJepa2Rope3D : IDisposable
     }
 }
 
-/// <summary><c>attention</c>: query/key/value/proj with biases; RoPE on q and k; unmasked softmax attention.</summary>
+/// <summary>
+/// <c>attention</c>: query/key/value/proj with biases; RoPE on q and k; unmasked softmax attention. It holds the
+/// encoder's shared <see cref="VJepa2Rope3D"/> and its attention implementation.
+/// </summary>
 public sealed class VJepa2Attention : Module
 {
     public readonly Linear query, key, value, proj;
     private readonly int _heads, _headDim;
+    private readonly VJepa2Rope3D _rope;
 
-    public VJepa2Attention(VJepa2Config c, TensorOptions o)
+    /// <summary>Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
+    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+
+    public VJepa2Attention(VJepa2Config c, VJepa2Rope3D rope, TensorOptions o)
     {
+        _rope = rope;
         _heads = c.NumAttentionHeads;
         _headDim = c.HeadDim;
         query = Child("query", new Linear(c.HiddenSize, c.HiddenSize, c.QkvBias, o));
@@ -188,16 +162,17 @@ public sealed class VJepa2Attention : Module
         proj = Child("proj", new Linear(c.HiddenSize, c.HiddenSize, true, o));
     }
 
-    public Tensor Forward(Tensor x, VJepa2Rope3D rope, Tensor cos, Tensor sin, bool eager)
+    /// <summary>x (B, N, hidden) with the RoPE tables <paramref name="cos"/>, <paramref name="sin"/> (N, head_dim).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = TensorScope.Open();
         long b = x.Size(0), n = x.Size(1);
         Tensor Heads(Linear l) => l.Forward(x).Reshape(b, n, _heads, _headDim).Transpose(1, 2);
-        var q = rope.Apply(Heads(query), cos, sin);
-        var k = rope.Apply(Heads(key), cos, sin);
+        var q = _rope.Apply(Heads(query), cos, sin);
+        var k = _rope.Apply(Heads(key), cos, sin);
         var v = Heads(value);
         double scale = 1.0 / Math.Sqrt(_headDim);
-        var o = eager ? F.EagerAttention(q, k, v, null, scale) : F.ScaledDotProductAttention(q, k, v, null, scale: scale);
+        var o = EagerAttention ? F.EagerAttention(q, k, v, null, scale) : F.ScaledDotProductAttention(q, k, v, null, scale: scale);
         return proj.Forward(o.Transpose(1, 2).Reshape(b, n, -1)).MoveToOuterScope();
     }
 }
@@ -227,35 +202,64 @@ public sealed class VJepa2Layer : Module
     public readonly VJepa2Attention attention;
     public readonly VJepa2MLP mlp;
 
-    public VJepa2Layer(VJepa2Config c, TensorOptions o)
+    public VJepa2Layer(VJepa2Config c, VJepa2Rope3D rope, TensorOptions o)
     {
         norm1 = Child("norm1", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
-        attention = Child("attention", new VJepa2Attention(c, o));
+        attention = Child("attention", new VJepa2Attention(c, rope, o));
         norm2 = Child("norm2", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
         mlp = Child("mlp", new VJepa2MLP(c, o));
     }
 
-    public Tensor Forward(Tensor x, VJepa2Rope3D rope, Tensor cos, Tensor sin, bool eager)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = TensorScope.Open();
-        x = x + attention.Forward(norm1.Forward(x), rope, cos, sin, eager);
+        x = x + attention.Forward(norm1.Forward(x), cos, sin);
         x = x + mlp.Forward(norm2.Forward(x));
         return x.MoveToOuterScope();
     }
 }
 
-/// <summary><c>encoder</c>: embeddings, layers, final layernorm.</summary>
+/// <summary>
+/// <c>encoder</c>: embeddings, layers, final layernorm. It owns the 3-D RoPE tables its layers share and runs the
+/// layer loop.
+/// </summary>
 public sealed class VJepa2Encoder : Module
 {
     public readonly VJepa2Embeddings embeddings;
     public readonly VJepa2Layer[] layer;
     public readonly LayerNorm layernorm;
+    private readonly VJepa2Rope3D _rope;
 
     public VJepa2Encoder(VJepa2Config c, TensorOptions o)
     {
+        _rope = new VJepa2Rope3D(c.HeadDim, c.GridSize);
         embeddings = Child("embeddings", new VJepa2Embeddings(c, o));
-        layer = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layer.{i}", new VJepa2Layer(c, o))).ToArray();
+        layer = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layer.{i}", new VJepa2Layer(c, _rope, o))).ToArray();
         layernorm = Child("layernorm", new LayerNorm(c.HiddenSize, c.LayerNormEps, o));
+    }
+
+    /// <summary>
+    /// pixel_values_videos (B, T, C, H, W) → last hidden state after the final layernorm; <paramref name="layerOutputs"/>
+    /// receives the embeddings and each layer's output.
+    /// </summary>
+    public Tensor Forward(Tensor pixelValuesVideos, List<Tensor>? layerOutputs = null)
+    {
+        using var scope = TensorScope.Open();
+        var x = embeddings.Forward(pixelValuesVideos);
+        layerOutputs?.Add(x.Alias().MoveToOuterScope());
+        var (cos, sin) = _rope.Tables(x.Size(1), x.Device, x.DType);
+        foreach (var l in layer)
+        {
+            x = l.Forward(x, cos, sin);
+            layerOutputs?.Add(x.Alias().MoveToOuterScope());
+        }
+        return layernorm.Forward(x).MoveToOuterScope();
+    }
+
+    public override void Dispose()
+    {
+        _rope.Dispose();
+        base.Dispose();
     }
 }
 
@@ -267,22 +271,27 @@ public sealed class VJepa2Encoder : Module
 public sealed class VJepa2Model : Module
 {
     public readonly VJepa2Encoder encoder;
-    private readonly VJepa2Rope3D _rope;
 
     public VJepa2Config Config { get; }
 
     /// <summary>Device and compute type of the weights.</summary>
     public TensorOptions Options { get; }
 
-    /// <summary>Attention as Hugging Face's eager path (float32 softmax); false uses libtorch's fused kernel where present.</summary>
-    public bool EagerAttention { get; set; } = !Torch.HasFusedAttention;
+    /// <summary>
+    /// Attention as Hugging Face's eager path (float32 softmax) in every layer; false uses libtorch's fused kernel where
+    /// present. Setting it sets each layer's <see cref="VJepa2Attention.EagerAttention"/>.
+    /// </summary>
+    public bool EagerAttention
+    {
+        get => encoder.layer[0].attention.EagerAttention;
+        set { foreach (var l in encoder.layer) l.attention.EagerAttention = value; }
+    }
 
     public VJepa2Model(VJepa2Config c, TensorOptions o)
     {
         Config = c;
         Options = o;
         encoder = Child("encoder", new VJepa2Encoder(c, o));
-        _rope = new VJepa2Rope3D(c.HeadDim, c.GridSize);
     }
 
     /// <summary>Loads a Hugging Face directory (config.json + safetensors; F32/BF16/F16 storage) in the given compute type.</summary>
@@ -298,20 +307,9 @@ public sealed class VJepa2Model : Module
     public Tensor GetVisionFeatures(Tensor pixelValuesVideos, List<Tensor>? layerOutputs = null)
     {
         using var scope = TensorScope.Open();
-        var x = encoder.embeddings.Forward(pixelValuesVideos.To(Options.Device));
-        layerOutputs?.Add(x.Alias().MoveToOuterScope());
-        var (cos, sin) = _rope.Tables(x.Size(1), x.Device, x.DType);
-        foreach (var l in encoder.layer)
-        {
-            x = l.Forward(x, _rope, cos, sin, EagerAttention);
-            layerOutputs?.Add(x.Alias().MoveToOuterScope());
-        }
-        return encoder.layernorm.Forward(x).MoveToOuterScope();
-    }
-
-    public override void Dispose()
-    {
-        _rope.Dispose();
-        base.Dispose();
+        var layers = layerOutputs != null ? new List<Tensor>() : null;
+        var features = encoder.Forward(pixelValuesVideos.To(Options.Device), layers);
+        layers?.ForEach(t => layerOutputs!.Add(t.MoveToOuterScope()));
+        return features.MoveToOuterScope();
     }
 }
