@@ -12,9 +12,9 @@ public static class Program
     {
         var root = new RootCommand("vidcap — video captioning with V-JEPA 2, a Q-Former and Qwen2 (Microsoft.ML.VideoCaptioning)");
         root.Subcommands.Add(FeaturizeCommand.Create());
-        root.Subcommands.Add(PipelineCommands.Train());
-        root.Subcommands.Add(PipelineCommands.Evaluate());
-        root.Subcommands.Add(PipelineCommands.Caption());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(CaptionCommand.Create());
         root.Subcommands.Add(DemoCommand.Demo());
         root.Subcommands.Add(DemoCommand.Synth());
         root.Subcommands.Add(BenchCommand.Create());

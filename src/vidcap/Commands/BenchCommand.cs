@@ -10,7 +10,6 @@ using Command = System.CommandLine.Command;
 /// <summary><c>vidcap bench …</c>: speed figures with a reference measured in the same run where one exists.</summary>
 public static class BenchCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static Command Create()
     {
@@ -39,7 +38,7 @@ public static class BenchCommand
 
     private static Command Rows(string name, string description, Func<ParseResult, List<BenchRow>> run, params Option[] extra)
     {
-        var json = JsonOption();
+        var json = CliOptions.Json();
         var cmd = new Command(name, description) { json };
         foreach (var o in extra) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -47,7 +46,7 @@ public static class BenchCommand
             var rows = run(p);
             if (p.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(rows, Indented));
+                Console.WriteLine(JsonSerializer.Serialize(rows, CliOptions.Indented));
                 return ExitCodes.Ok;
             }
             AnsiConsole.MarkupLine($"libtorch {Markup.Escape(Microsoft.ML.VideoCaptioning.Engine.Torch.Version)}, {Microsoft.ML.VideoCaptioning.Engine.Torch.NumThreads} threads, {Environment.ProcessorCount} cores");
@@ -60,11 +59,10 @@ public static class BenchCommand
         return cmd;
     }
 
-    internal static Option<bool> JsonOption() => new("--json") { Description = "Print the figures as JSON" };
 
     private static Command Engine()
     {
-        var json = JsonOption();
+        var json = CliOptions.Json();
         var seqVit = new Option<int>("--seq-vit") { Description = "ViT-L block sequence length", DefaultValueFactory = _ => 4096 };
         var seqQwen = new Option<int>("--seq-qwen") { Description = "Qwen2 layer sequence length", DefaultValueFactory = _ => 80 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (median reported)", DefaultValueFactory = _ => 3 };
@@ -80,7 +78,7 @@ public static class BenchCommand
                 asJson ? null : s => AnsiConsole.MarkupLine($"[grey]… {Markup.Escape(s)}[/]"));
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(r, Indented));
+                Console.WriteLine(JsonSerializer.Serialize(r, CliOptions.Indented));
                 return ExitCodes.Ok;
             }
             AnsiConsole.MarkupLine($"libtorch {r.Libtorch}, {r.Threads} intra-op threads, OMP_WAIT_POLICY={Markup.Escape(r.OmpWaitPolicy)}, OPENBLAS_CORETYPE={Markup.Escape(r.OpenblasCoretype)}");

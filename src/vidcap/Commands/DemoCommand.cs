@@ -18,7 +18,7 @@ public static class DemoCommand
         var testClips = new Option<int>("--test-clips") { Description = "Of those, held-out test clips (half of held-out combinations)", DefaultValueFactory = _ => new DemoOptions().TestClips };
         var epochs = new Option<int>("--epochs") { Description = "Q-Former training epochs", DefaultValueFactory = _ => new DemoOptions().Epochs };
         var seed = new Option<int>("--seed") { Description = "Seed of the world and of training", DefaultValueFactory = _ => new DemoOptions().Seed };
-        var json = BenchCommand.JsonOption();
+        var json = CliOptions.Json();
         var cmd = new Command("demo", "Synthetic world end to end: render → featurize (tiny V-JEPA 2) → train the Q-Former (tiny Qwen2) → evaluate on held-out combinations → report.html, metrics.json, captioner.zip.")
         {
             outDir, clips, testClips, epochs, seed, json,

@@ -37,8 +37,8 @@ public static class FeaturizeCommand
         var compute = new Option<string>("--compute") { Description = "Encoder compute type: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
         var report = new Option<string?>("--report") { Description = "Write failed videos to this JSON file (default: <cache>/failures.json, or failures.shard-I-of-N.json for a shard)" };
         var seedSquash = new Option<bool>("--seed-squash") { Description = "Reproduce the seed's preprocessing (squash to 256×256 first)" };
-        var device = PipelineCommands.DeviceOption();
-        var json = BenchCommand.JsonOption();
+        var device = CliOptions.Device();
+        var json = CliOptions.Json();
         var cmd = new Command("featurize", "Encode videos with the frozen V-JEPA 2 into a feature cache (one safetensors file per video; skips done, redoes stale).")
         {
             inputs, encoder, cache, frames, dtype, shard, shardCount, status, batch, compute, report, seedSquash, device, json,
@@ -46,7 +46,7 @@ public static class FeaturizeCommand
         cmd.SetAction((p, ct) =>
         {
             var assignment = ShardAssignment.Parse(p.GetValue(shard)!, p.GetValue(shardCount), ShardAssignment.ProcessEnvironment());
-            var videos = PipelineCommands.ExpandInputs(p.GetValue(inputs)!);
+            var videos = CliInputs.ExpandInputs(p.GetValue(inputs)!);
             if (videos.Count == 0) throw new UsageException("No videos found in the inputs.");
             var computeType = DTypes.Parse(p.GetValue(compute)!);
             VideoFrameSampler.Options Sampling(int crop) => new() { FrameCount = p.GetValue(frames), CropSize = crop, SeedSquashTo256 = p.GetValue(seedSquash) };
@@ -60,7 +60,7 @@ public static class FeaturizeCommand
             }
             using var featurizer = new VJepaFeaturizer(p.GetValue(encoder)!, new VJepaEncoderOptions
             {
-                Device = Device.Parse(p.GetValue(device)!), BatchSize = p.GetValue(batch), ComputeType = computeType,
+                Device = CliOptions.ParseDevice(p.GetValue(device)!), BatchSize = p.GetValue(batch), ComputeType = computeType,
             });
             var sampling = Sampling(featurizer.CropSize);
             var cacheDir = new FeatureCache(p.GetValue(cache)!);

@@ -22,7 +22,7 @@ public static class ServeCommand
         var batch = new Option<int>("--batch") { Description = "Most videos captioned in one model call", DefaultValueFactory = _ => defaults.MaxBatchSize };
         var window = new Option<int>("--batch-window-ms") { Description = "Wait for more videos after the first of a batch, in ms", DefaultValueFactory = _ => defaults.BatchWindowMilliseconds };
         var timeout = new Option<double>("--timeout-s") { Description = "Time allowed per request in seconds; then 504", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
-        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto", DefaultValueFactory = _ => "cpu" };
+        var device = CliOptions.Device();
         var encoder = new Option<string?>("--encoder") { Description = "V-JEPA 2 directory to use instead of the one the model records" };
         var languageModel = new Option<string?>("--language-model") { Description = "Qwen2 directory to use instead of the one the model records" };
         var noVerify = new Option<bool>("--no-verify") { Description = "Accept frozen models whose hashes differ from the ones the model was trained with" };
@@ -35,7 +35,7 @@ public static class ServeCommand
         {
             if (p.GetValue(timeout) is not (> 0 and <= MaxTimeoutSeconds and var seconds))
                 throw new UsageException($"--timeout-s must be a number of seconds above 0 and at most {MaxTimeoutSeconds}.");
-            int? gpu = CliDevice.GpuId(p.GetValue(device)!);
+            int? gpu = CliOptions.GpuId(p.GetValue(device)!);
             var options = defaults with
             {
                 ModelPath = p.GetValue(model)!,

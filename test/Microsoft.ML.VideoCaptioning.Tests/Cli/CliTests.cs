@@ -48,6 +48,40 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void AnUnusableDeviceIsTheSameUsageErrorInEveryCommand()
+    {
+        // cuda:99 exists on no machine: a CPU build says CUDA is unavailable, a CUDA build that device 99 does not exist
+        var video = Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_0.webm");
+        var missing = Path.Combine(_dir, "none");
+        string[][] commands =
+        [
+            ["train", "--train", missing + ".jsonl", "--encoder", missing, "--language-model", missing, "--out", missing + ".zip", "--device", "cuda:99"],
+            ["caption", video, "--model", missing + ".zip", "--device", "cuda:99"],
+            ["featurize", video, "--encoder", missing, "--cache", missing, "--device", "cuda:99"],
+            ["serve", "--model", missing + ".zip", "--device", "cuda:99"],
+        ];
+        var errors = commands.Select(c => Run(c)).ToList();
+        Assert.All(errors, r => Assert.Equal(2, r.Code));
+        Assert.All(errors, r => Assert.Contains("cuda:99", r.Err));
+        Assert.Single(errors.Select(r => r.Err).Distinct());
+    }
+
+    [Fact]
+    public void CaptionNamesMissingFilesAndStillCaptionsTheOthers()
+    {
+        using var f = new Pipeline.TinyPipelineFixture();
+        var (a, b) = (f.Test[0].VideoPath, f.Test[^1].VideoPath);
+        var missing = Path.Combine(_dir, "missing.mp4");
+        var (code, output, err) = Run("caption", a, missing, b, "--model", f.Zip, "--json");
+        Assert.Equal(1, code);
+        Assert.Contains("missing.mp4: not found", err);
+        var items = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(3, items.Count);
+        Assert.Equal("not found", items.Single(i => i.TryGetProperty("error", out _)).GetProperty("error").GetString());
+        Assert.Equal(2, items.Count(i => i.TryGetProperty("caption", out var c) && c.GetString()!.Length > 0));
+    }
+
+    [Fact]
     public void CaptionReportsAMissingModelWithCode2()
     {
         var (code, _, err) = Run("caption", Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_0.webm"), "--model", Path.Combine(_dir, "none.zip"));

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.VideoCaptioning.Data;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Training;
+using Microsoft.ML.VideoCaptioning.Video;
+using Spectre.Console;
+
+namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
+
+using Command = System.CommandLine.Command;
+
+/// <summary><c>vidcap caption</c>: caption videos with a trained model zip.</summary>
+public static class CaptionCommand
+{
+    private sealed class VideoInput
+    {
+        public string VideoPath { get; set; } = "";
+    }
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("videos") { Description = "Videos (or folders, .jsonl/.csv datasets) to caption", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string>("--model") { Description = "Model zip written by vidcap train or vidcap demo", Required = true };
+        var overlay = new Option<string?>("--overlay") { Description = "Write the clip with its caption drawn on (OUT.gif; a folder when captioning several videos)" };
+        var encoder = new Option<string?>("--encoder") { Description = "Use this encoder directory instead of the one recorded in the model" };
+        var lm = new Option<string?>("--language-model") { Description = "Use this language-model directory instead of the recorded one" };
+        var noVerify = new Option<bool>("--no-verify") { Description = "Accept frozen models whose hashes differ from the recorded ones" };
+        var json = CliOptions.Json();
+        var device = CliOptions.Device();
+        var cmd = new Command("caption", "Caption videos with a trained model; a video that is missing or fails is reported and the others still get captions.")
+        {
+            inputs, model, overlay, encoder, lm, noVerify, json, device,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var ml = new MLContext { GpuDeviceId = CliOptions.GpuId(p.GetValue(device)!) };
+            var output = new List<object>();
+            int failed = 0;
+            var videos = new List<string>();
+            foreach (var input in p.GetValue(inputs)!)
+            {
+                if (File.Exists(input) || Directory.Exists(input)) videos.AddRange(CliInputs.ExpandInputs([input]));
+                else
+                {
+                    failed++;
+                    Console.Error.WriteLine($"{input}: not found");
+                    output.Add(new { video = input, error = "not found" });
+                }
+            }
+            var errors = new Dictionary<string, string>();
+            ml.Log += (_, e) =>
+            {
+                if (e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Warning) return;
+                var cut = e.RawMessage.IndexOf(": ", StringComparison.Ordinal);
+                if (cut > 0) lock (errors) errors[e.RawMessage[..cut]] = e.RawMessage[(cut + 2)..];
+            };
+            if (videos.Count > 0)
+            {
+                using var loaded = (IDisposable)ml.VideoCaptioning().LoadModel(p.GetValue(model)!, out _, new VideoCaptioningLoadOptions
+                {
+                    EncoderPath = p.GetValue(encoder), LanguageModelPath = p.GetValue(lm), SkipFrozenModelVerification = p.GetValue(noVerify),
+                });
+                var captioner = (ITransformer)loaded;
+                var scored = captioner.Transform(ml.Data.LoadFromEnumerable(videos.Select(v => new VideoInput { VideoPath = v }).ToList()));
+                var captions = scored.GetColumn<string>("Caption").ToList();
+                var overlayPath = p.GetValue(overlay);
+                for (int i = 0; i < videos.Count; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (string.IsNullOrEmpty(captions[i]))
+                    {
+                        failed++;
+                        var err = errors.GetValueOrDefault(Path.GetFullPath(videos[i])) ?? errors.GetValueOrDefault(videos[i]) ?? "could not be captioned";
+                        Console.Error.WriteLine($"{videos[i]}: failed: {err}");
+                        output.Add(new { video = videos[i], error = err });
+                        continue;
+                    }
+                    output.Add(new { video = videos[i], caption = captions[i] });
+                    if (!p.GetValue(json)) Console.WriteLine($"{videos[i]}\t{captions[i]}");
+                    if (overlayPath != null)
+                    {
+                        var target = videos.Count == 1 && !Directory.Exists(overlayPath) ? overlayPath
+                            : Path.Combine(Directory.CreateDirectory(overlayPath).FullName, Path.GetFileNameWithoutExtension(videos[i]) + ".gif");
+                        CaptionOverlay.Write(videos[i], captions[i], target);
+                    }
+                }
+            }
+            if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(output, CliOptions.Indented));
+            int total = output.Count;
+            return Task.FromResult(failed == 0 ? ExitCodes.Ok : failed == total ? ExitCodes.BadInput : ExitCodes.Failure);
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.VideoCaptioning.Data;
+using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Training;
+using Microsoft.ML.VideoCaptioning.Video;
+using Spectre.Console;
+
+namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
+
+using Command = System.CommandLine.Command;
+
+/// <summary><c>vidcap train</c>: featurize (cached) and train the Q-Former through the ML.NET pipeline; writes the ML.NET model zip.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var train = new Option<string>("--train") { Description = "Training data (.jsonl, .csv, or dataset JSON with --format)", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation data (same format)" };
+        var format = new Option<string?>("--format") { Description = "jsonl, csv, ssv2, msrvtt or vatex (default: from the extension)" };
+        var videos = new Option<string?>("--videos") { Description = "Video folder for ssv2/msrvtt/vatex" };
+        var paraphrases = new Option<string?>("--paraphrases") { Description = "SSv2 paraphrase JSON in the seed's format ({id: [paraphrase, ...]})" };
+        var encoder = new Option<string>("--encoder") { Description = "V-JEPA 2 model directory", Required = true };
+        var lm = new Option<string>("--language-model") { Description = "Qwen2 model directory", Required = true };
+        var output = new Option<string>("--out") { Description = "Model zip to write", Required = true };
+        var cache = new Option<string?>("--cache") { Description = "Feature cache directory (recommended)" };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint directory (resumable; default: <out>.checkpoints)" };
+        var frames = new Option<int>("--frames") { DefaultValueFactory = _ => 32, Description = "Frames per clip" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 8 };
+        var accumulation = new Option<int>("--accumulation") { DefaultValueFactory = _ => 16, Description = "Gradient accumulation steps" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-5 };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 0, Description = "Warm-up steps (with --cosine: cosine decay after)" };
+        var cosine = new Option<bool>("--cosine") { Description = "Cosine learning-rate decay" };
+        var clip = new Option<double?>("--clip-grad") { Description = "Clip the gradient norm to this value" };
+        var seedLabels = new Option<bool>("--seed-labels") { Description = "Train on caption padding like the seed (default: padding masked)" };
+        var patience = new Option<int?>("--patience") { Description = "Early stopping after this many epochs without improvement" };
+        var metric = new Option<string>("--metric") { DefaultValueFactory = _ => "CIDEr", Description = "Best-epoch metric: loss, CIDEr, Bleu_4, METEOR, ROUGE_L" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var embed = new Option<bool>("--embed-frozen") { Description = "Copy the frozen encoder and language model into the zip" };
+        var device = CliOptions.Device();
+        var cmd = new Command("train", "Featurize (cached) and train the Q-Former; writes a model zip. Rerun the same command to resume.")
+        {
+            train, validation, format, videos, paraphrases, encoder, lm, output, cache, checkpoints, frames, epochs, batch, accumulation, lr, warmup, cosine,
+            clip, seedLabels, patience, metric, seed, embed, device,
+        };
+        cmd.SetAction((p, ct) =>
+        {
+            var ml = new MLContext(p.GetValue(seed)) { GpuDeviceId = CliOptions.GpuId(p.GetValue(device)!) };
+            ml.Log += (_, e) =>
+            {
+                if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("QFormer", StringComparison.Ordinal) || e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+                    AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(e.RawMessage)}");
+            };
+            string F(Option<string?> o) => p.GetValue(o)!;
+            var data = ml.VideoCaptioning().Data;
+            var trainData = CliInputs.LoadDataset(data, p.GetValue(train)!, F(format), F(videos), F(paraphrases));
+            var valData = p.GetValue(validation) is { } v ? CliInputs.LoadDataset(data, v, F(format), F(videos), null) : null;
+            var outPath = p.GetValue(output)!;
+            int crop = Models.VJepa2.VJepa2Config.Load(p.GetValue(encoder)!).CropSize;
+            var featurize = ml.Transforms.SampleVideoFrames("Frames", "VideoPath", p.GetValue(frames), crop)
+                .Append(ml.Transforms.FeaturizeVJepa(new VJepaFeaturizerOptions
+                {
+                    EncoderPath = p.GetValue(encoder)!, CacheDirectory = p.GetValue(cache), EmbedEncoderInModel = p.GetValue(embed),
+                }));
+            var trainerOptions = new QFormerCaptionTrainer.Options
+            {
+                LanguageModelPath = p.GetValue(lm)!,
+                Epochs = p.GetValue(epochs), BatchSize = p.GetValue(batch), GradientAccumulationSteps = p.GetValue(accumulation), LearningRate = p.GetValue(lr),
+                WarmupSteps = p.GetValue(warmup), Schedule = p.GetValue(cosine) ? LearningRateSchedule.Cosine : LearningRateSchedule.Constant,
+                MaxGradNorm = p.GetValue(clip), MaskPaddingInLabels = !p.GetValue(seedLabels), EarlyStoppingPatience = p.GetValue(patience),
+                SelectionMetric = valData == null ? "loss" : p.GetValue(metric)!, Seed = (ulong)p.GetValue(seed),
+                CheckpointDirectory = p.GetValue(checkpoints) ?? outPath + ".checkpoints",
+                EmbedLanguageModelInModel = p.GetValue(embed), CancellationToken = ct, Progress = new TrainingProgressPrinter(),
+            };
+            // the featurizer is fitted first so that the validation rows go through it too
+            var featurizer = featurize.Fit(trainData);
+            var trainer = ml.VideoCaptioning().Trainers.QFormer(trainerOptions with { ValidationSet = valData != null ? featurizer.Transform(valData) : null });
+            using var model = featurizer.Append(trainer.Fit(featurizer.Transform(trainData)));
+            ml.Model.Save(model, trainData.Schema, outPath);
+            Console.WriteLine($"model written to {outPath}");
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return cmd;
+    }
+
+    /// <summary>One line per optimizer step (throttled) and per epoch.</summary>
+    private sealed class TrainingProgressPrinter : IProgress<TrainingProgress>
+    {
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(TrainingProgress p)
+        {
+            if (p.Phase == "train" && DateTime.UtcNow - _last < TimeSpan.FromSeconds(2) && p.Step != p.TotalSteps) return;
+            _last = DateTime.UtcNow;
+            string eta = p.Eta is { } e ? $" ETA {e:hh\\:mm\\:ss}" : "";
+            Console.WriteLine(p.Phase switch
+            {
+                "train" => $"epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.SamplesPerSecond:F1} samples/s{eta}",
+                "epoch" => $"epoch {p.Epoch + 1} done: train loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : ""),
+                _ => $"{p.Phase} epoch {p.Epoch + 1}",
+            });
+        }
+    }
+}
