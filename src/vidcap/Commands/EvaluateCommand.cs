@@ -1,12 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.VideoCaptioning.Data;
-using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Evaluation;
-using Microsoft.ML.VideoCaptioning.Training;
-using Microsoft.ML.VideoCaptioning.Video;
 using Spectre.Console;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
