@@ -8,7 +8,7 @@ namespace Microsoft.ML.VideoCaptioning.Models;
 public sealed partial class VideoCaptionModel
 {
     // Logits of one scoring chunk stay under this many bytes (rows × tokens × vocabulary × 4).
-    private const long ScoringLogitBytes = 256L << 20;
+    private const long ScoringLogitBytes = 64L << 20;
 
     /// <summary>The Q-Former's outputs for features (B, N, visual_dim): (B, queries, hidden) in the language model's type and device.</summary>
     public Tensor VisualPrefix(Tensor features, Tensor? visualMask = null)

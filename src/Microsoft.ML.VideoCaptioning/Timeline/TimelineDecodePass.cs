@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.VideoCaptioning.Video;
@@ -53,35 +55,71 @@ internal sealed class TimelineDecodePass
     {
         var info = _timeline.Info;
         int frameBytes = checked(info.DisplayWidth * info.DisplayHeight * 3);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
         using var log = new FrameLog(info.StartTimeSeconds);
-        try
+        using var process = session.StartFFmpeg(["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", "-noautorotate",
+            "-i", session.InputArgument, "-map", $"0:{info.StreamIndex}", "-filter_script:v", "pipe:0",
+            "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], FilterScript(), log.Consume);
+        // Frames are preprocessed on a second thread while the next one is read, so that ffmpeg goes on decoding meanwhile.
+        using var workerFailed = CancellationTokenSource.CreateLinkedTokenSource(session.Token);
+        using var frames = new BlockingCollection<(byte[] Rgb, double Time)>(boundedCapacity: 2);
+        Exception? workerError = null;
+        var worker = new Thread(() =>
         {
-            using var process = session.StartFFmpeg(["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", "-noautorotate",
-                "-i", session.InputArgument, "-map", $"0:{info.StreamIndex}", "-filter_script:v", "pipe:0",
-                "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], FilterScript(), log.Consume);
             try
             {
-                var output = process.Output;
-                while (output.ReadAtLeast(buffer.AsSpan(0, frameBytes), frameBytes, throwOnEndOfStream: false) == frameBytes)
+                foreach (var (rgb, time) in frames.GetConsumingEnumerable())
                 {
-                    int frame = Identify(log.Next(LogWait, session.Token));
-                    if (frame >= 0)
-                        OnFrame(frame, buffer, emit);
+                    try
+                    {
+                        int frame = Identify(time);
+                        if (frame >= 0)
+                            OnFrame(frame, rgb, emit);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(rgb);
+                    }
                 }
-                output.CopyTo(Stream.Null);
             }
-            catch (IOException) when (process.Stopped)
+            catch (Exception e)
             {
-                // Killed for cancellation or timeout; WaitForExit reports which.
+                workerError = e;
+                workerFailed.Cancel();
             }
-            var (exitCode, errors) = process.WaitForExit();
-            return exitCode == 0 || errors.Count > 0 ? errors : [$"ffmpeg exit code {exitCode}"];
+        }) { IsBackground = true, Name = "timeline preprocess" };
+        worker.Start();
+        try
+        {
+            var output = process.Output;
+            while (true)
+            {
+                byte[] rgb = ArrayPool<byte>.Shared.Rent(frameBytes);
+                if (output.ReadAtLeast(rgb.AsSpan(0, frameBytes), frameBytes, throwOnEndOfStream: false) != frameBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(rgb);
+                    break;
+                }
+                frames.Add((rgb, log.Next(LogWait, session.Token)), workerFailed.Token);
+            }
+            output.CopyTo(Stream.Null);
+        }
+        catch (IOException) when (process.Stopped)
+        {
+            // Killed for cancellation or timeout; WaitForExit reports which.
+        }
+        catch (OperationCanceledException) when (workerError != null)
+        {
+            // The worker failed; its error is thrown below.
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            frames.CompleteAdding();
+            worker.Join();
         }
+        if (workerError != null)
+            ExceptionDispatchInfo.Throw(workerError);
+        var (exitCode, errors) = process.WaitForExit();
+        return exitCode == 0 || errors.Count > 0 ? errors : [$"ffmpeg exit code {exitCode}"];
     }
 
     // select keeps the frames whose timestamp lies within a small tolerance of a needed frame's listed time; a balanced
