@@ -27,6 +27,8 @@ public static class BenchCommand
         bench.Subcommands.Add(Rows("timeline", "Timeline captioning real-time factor on a long 720p video, and resident memory before, after and at peak",
             p => TimelineBench.Run(p.GetValue(timelineVideo), p.GetValue(minutes), p.GetValue(timelineModel), p.GetValue(window), Console.Error.WriteLine),
             timelineVideo, minutes, timelineModel, window));
+        var entries = new Option<int>("--entries") { Description = "Entries in the generated index", DefaultValueFactory = _ => 10_000 };
+        bench.Subcommands.Add(Rows("search", "Index search latency over a generated index (--like and --text)", p => SearchBench.Run(p.GetValue(entries), Console.Error.WriteLine), entries));
         bench.Subcommands.Add(Rows("metrics", "Caption evaluator items/s (2,000 items × 20 references, all metrics)", _ =>
         {
             var r = Evaluation.EvaluationBenchmark.Run(2000, 20, 42);

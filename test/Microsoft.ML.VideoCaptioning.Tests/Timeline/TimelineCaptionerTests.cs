@@ -69,14 +69,8 @@ public class TimelineCaptionerTests(TinyRandomCaptioner tiny, GeneratedVideos vi
     [Fact]
     public void DamagedWindowsHaveNoCaptionAndTheRestDo()
     {
-        string path = videos.GetFile("damaged-h264.mp4", p =>
-        {
-            string full = videos.Get("testsrc20.mp4", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=20", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p");
-            byte[] bytes = File.ReadAllBytes(full);
-            for (int i = bytes.Length * 45 / 100; i < bytes.Length * 55 / 100; i++)
-                bytes[i] = (byte)(i * 7919);
-            File.WriteAllBytes(p, bytes);
-        });
+        string path = DamagedVideos.MiddleOverwritten(videos, "damaged-h264.mp4", () => videos.Get("testsrc20.mp4", "-f", "lavfi",
+            "-i", "testsrc=size=96x64:rate=10:duration=20", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p"));
         var captioner = new TimelineCaptioner(new VideoTimelineReader(TinyRandomCaptioner.Sampling, new TimelineOptions { WindowSeconds = 2 }), tiny.Featurizer, tiny.Generator);
 
         var result = captioner.Caption(path);

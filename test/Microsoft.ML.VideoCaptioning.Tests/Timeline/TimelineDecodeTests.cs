@@ -13,16 +13,9 @@ public class TimelineDecodeTests(GeneratedVideos videos) : IClassFixture<Generat
     private string Indexed12s() => videos.Get("indexed12.mp4", "-f", "lavfi", "-i", GeneratedVideos.IndexedSource(120),
         "-c:v", "libx264", "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p");
 
-    // Same content in VP9/WebM with a keyframe every second, and a copy whose middle tenth is overwritten with noise.
-    private string DamagedWebm() => videos.GetFile("damaged.webm", path =>
-    {
-        string full = videos.Get("indexed20.webm", "-f", "lavfi", "-i", GeneratedVideos.IndexedSource(200),
-            "-c:v", "libvpx-vp9", "-deadline", "realtime", "-g", "10", "-crf", "4", "-b:v", "0");
-        byte[] bytes = File.ReadAllBytes(full);
-        for (int i = bytes.Length * 45 / 100; i < bytes.Length * 55 / 100; i++)
-            bytes[i] = (byte)(i * 7919);
-        File.WriteAllBytes(path, bytes);
-    });
+    // 20 s of indexed frames in VP9/WebM with a keyframe every second, its middle tenth overwritten with noise.
+    private string DamagedWebm() => DamagedVideos.MiddleOverwritten(videos, "damaged.webm", () => videos.Get("indexed20.webm", "-f", "lavfi",
+        "-i", GeneratedVideos.IndexedSource(200), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-g", "10", "-crf", "4", "-b:v", "0"));
 
     [Fact]
     public void OnePassGivesTheSamplersClipForEveryWindow()
@@ -118,14 +111,8 @@ public class TimelineDecodeTests(GeneratedVideos videos) : IClassFixture<Generat
     [Fact]
     public void DamagedH264LosesOnlyTheWindowsWhoseFramesDoNotDecode()
     {
-        string path = videos.GetFile("damaged.mp4", p =>
-        {
-            string full = videos.Get("indexed20.mp4", "-f", "lavfi", "-i", GeneratedVideos.IndexedSource(200), "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p");
-            byte[] bytes = File.ReadAllBytes(full);
-            for (int i = bytes.Length * 45 / 100; i < bytes.Length * 55 / 100; i++)
-                bytes[i] = (byte)(i * 7919);
-            File.WriteAllBytes(p, bytes);
-        });
+        string path = DamagedVideos.MiddleOverwritten(videos, "damaged.mp4", () => videos.Get("indexed20.mp4", "-f", "lavfi",
+            "-i", GeneratedVideos.IndexedSource(200), "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p"));
         var timeline = new VideoTimelineReader(Sampling(), new TimelineOptions { WindowSeconds = 2 }).Open(path);
 
         var clips = timeline.ReadClips().ToList();
