@@ -43,7 +43,7 @@ public sealed class VideoIndexer
             : string.Create(CultureInfo.InvariantCulture, $"timeline={t.WindowSeconds}/{t.Stride}/{(t.Scenes ? $"scenes>{t.SceneThreshold}" : "fixed")}"));
     }
 
-    /// <summary>Indexes the videos (duplicates once), skipping those already current.</summary>
+    /// <summary>Indexes the videos (duplicates once), skipping those already current; <paramref name="log"/> hears of each video written (failures are in the report).</summary>
     public IndexReport Run(IEnumerable<string> videos, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -80,10 +80,7 @@ public sealed class VideoIndexer
         foreach (var (path, window, clip, error) in Clips(todo, cancellationToken))
         {
             if (error != null)
-            {
                 failures.Add(new IndexFailure(path, error));
-                log?.Invoke($"{path}: {error}");
-            }
             var video = open.LastOrDefault(v => v.Path == path);
             if (video == null && error == null)
                 open.Add(video = new VideoAccumulator(path));
