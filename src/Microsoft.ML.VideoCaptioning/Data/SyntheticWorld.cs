@@ -43,7 +43,7 @@ public sealed record SyntheticClip(string Id, string Video, string Color, string
 /// combinations held out of training entirely, so test scores on the latter ("unseen") measure compositional
 /// generalisation, not memorisation.
 /// </summary>
-public static class SyntheticWorld
+public static partial class SyntheticWorld
 {
     public static readonly string[] Colors = ["red", "green", "blue", "yellow"];
     public static readonly string[] Shapes = ["circle", "square", "triangle"];
@@ -147,41 +147,54 @@ public static class SyntheticWorld
         int frames = rng.Next(o.MinFrames, o.MaxFrames + 1);
         double r = side * (o.MinObjectScale + (o.MaxObjectScale - o.MinObjectScale) * rng.NextDouble());
         byte bg = (byte)rng.Next(10, 60);
-        var (cr, cg, cb) = Rgb[color];
         double across = side / 2.0 + (2 * rng.NextDouble() - 1) * o.PathJitter * (side / 2.0 - r - 2);   // position across the motion
-        double start = -r * 0.5, end = side + r * 0.5;
+        Encode(path, side, o.FramesPerSecond, (stdin, frame) =>
+        {
+            for (int f = 0; f < frames; f++)
+            {
+                Draw(frame, side, color, shape, motion, (double)f / (frames - 1), r, across, bg);
+                stdin.Write(frame);
+            }
+        });
+    }
+
+    // Pipes RGB frames (side × side) into an H.264 encoder writing `path`.
+    private static void Encode(string path, int side, int framesPerSecond, Action<Stream, byte[]> writeFrames)
+    {
         var psi = new ProcessStartInfo(MediaTools.FFmpeg(path), [
-            "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{side}x{side}", "-r", o.FramesPerSecond.ToString(),
+            "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{side}x{side}", "-r", framesPerSecond.ToString(),
             "-i", "pipe:0", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", path])
         { RedirectStandardInput = true, RedirectStandardError = true };
         using var proc = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
         var stderr = proc.StandardError.ReadToEndAsync();
-        var frame = new byte[side * side * 3];
         using (var stdin = proc.StandardInput.BaseStream)
-            for (int f = 0; f < frames; f++)
-            {
-                double t = (double)f / (frames - 1);
-                double along = start + (end - start) * t;
-                (double cx, double cy) = motion switch
-                {
-                    "left to right" => (along, across),
-                    "right to left" => (side - along, across),
-                    "up" => (across, side - along),
-                    _ => (across, along),
-                };
-                for (int y = 0; y < side; y++)
-                    for (int x = 0; x < side; x++)
-                    {
-                        bool inside = Inside(shape, x + 0.5 - cx, y + 0.5 - cy, r);
-                        int i = (y * side + x) * 3;
-                        frame[i] = inside ? cr : bg;
-                        frame[i + 1] = inside ? cg : bg;
-                        frame[i + 2] = inside ? cb : bg;
-                    }
-                stdin.Write(frame);
-            }
+            writeFrames(stdin, new byte[side * side * 3]);
         proc.WaitForExit();
         if (proc.ExitCode != 0) throw new InvalidOperationException($"ffmpeg could not encode {path}: {stderr.Result}");
+    }
+
+    // One frame: the object (radius r, at `across` across its path) at fraction t of its pass over the background.
+    private static void Draw(byte[] frame, int side, string color, string shape, string motion, double t, double r, double across, byte bg)
+    {
+        var (cr, cg, cb) = Rgb[color];
+        double start = -r * 0.5, end = side + r * 0.5;
+        double along = start + (end - start) * t;
+        (double cx, double cy) = motion switch
+        {
+            "left to right" => (along, across),
+            "right to left" => (side - along, across),
+            "up" => (across, side - along),
+            _ => (across, along),
+        };
+        for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
+            {
+                bool inside = Inside(shape, x + 0.5 - cx, y + 0.5 - cy, r);
+                int i = (y * side + x) * 3;
+                frame[i] = inside ? cr : bg;
+                frame[i + 1] = inside ? cg : bg;
+                frame[i + 2] = inside ? cb : bg;
+            }
     }
 
     private static bool Inside(string shape, double dx, double dy, double r) => shape switch

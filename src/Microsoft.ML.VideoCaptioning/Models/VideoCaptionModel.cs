@@ -9,7 +9,7 @@ namespace Microsoft.ML.VideoCaptioning.Models;
 /// eos)] — vision first — with labels −100 on the visual and prompt positions. Generation feeds [vision ; prompt] and
 /// returns only the new tokens. The Q-Former trains; the language model stays frozen.
 /// </summary>
-public sealed class VideoCaptionModel
+public sealed partial class VideoCaptionModel
 {
     /// <summary>The trainable bridge.</summary>
     public QFormerModel QFormer { get; }
@@ -36,10 +36,7 @@ public sealed class VideoCaptionModel
     public Tensor PrefixEmbeds(Tensor features, Tensor? visualMask = null)
     {
         using var scope = TensorScope.Open();
-        var vision = QFormer.Forward(features.To(LmDevice), visualMask?.To(LmDevice)).To(LmType);
-        long b = vision.Size(0);
-        var prompt = LanguageModel.Embed(Tensor.From<long>(PromptIds, [1, PromptIds.Length], LmDevice)).Expand(b, PromptIds.Length, vision.Size(2));
-        return Tensor.Cat([vision, prompt], 1).MoveToOuterScope();
+        return WithPrompt(VisualPrefix(features, visualMask)).MoveToOuterScope();
     }
 
     /// <summary>

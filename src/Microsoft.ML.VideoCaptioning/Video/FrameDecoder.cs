@@ -48,6 +48,15 @@ internal static class FrameDecoder
         }
     }
 
+    /// <summary>The filters that turn a stored frame upright (<see cref="VideoInfo.Rotation"/>).</summary>
+    public static string[] RotationFilters(VideoInfo info) => info.Rotation switch
+    {
+        90 => ["transpose=clock"],
+        180 => ["hflip", "vflip"],
+        270 => ["transpose=cclock"],
+        _ => [],
+    };
+
     private static List<string> Arguments(ToolSession session, VideoInfo info, FramePlan plan)
     {
         var arguments = new List<string> { "-nostdin", "-hide_banner", "-nostats", "-v", "error" };
@@ -60,13 +69,7 @@ internal static class FrameDecoder
         bool prefix = plan.Frames.Select((frame, i) => frame == i).All(x => x);
         if (!prefix)
             filters.Add("select='" + string.Join("+", plan.Frames.Select(f => $"eq(n,{f})")) + "'");
-        filters.AddRange(info.Rotation switch
-        {
-            90 => ["transpose=clock"],
-            180 => ["hflip", "vflip"],
-            270 => ["transpose=cclock"],
-            _ => [],
-        });
+        filters.AddRange(RotationFilters(info));
         // Keeps every delivered frame at the probed size even if the stream changes resolution midway.
         filters.Add($"scale={info.DisplayWidth}:{info.DisplayHeight}");
         // Timestamps mean nothing in the raw pipe; one second per delivered frame keeps them strictly increasing

@@ -23,12 +23,14 @@ internal sealed class ToolProcess : IDisposable
     private readonly CancellationTokenSource _budget;
     private readonly CancellationTokenRegistration _onCancel;
     private readonly CancellationTokenRegistration _onTimeout;
+    private readonly Func<string, bool>? _consumeLine;
 
-    private ToolProcess(ToolSession session, string tool, Process process, TimeSpan budget)
+    private ToolProcess(ToolSession session, string tool, Process process, TimeSpan budget, Func<string, bool>? consumeLine)
     {
         _session = session;
         _tool = tool;
         _process = process;
+        _consumeLine = consumeLine;
         // A dedicated thread (not the thread pool, which callers may be blocking) drains standard error.
         _errorReader = new Thread(() => CollectErrors(process.StandardError)) { IsBackground = true, Name = tool + " stderr" };
         _errorReader.Start();
@@ -44,7 +46,14 @@ internal sealed class ToolProcess : IDisposable
     public bool Stopped => _session.Token.IsCancellationRequested || _budget.IsCancellationRequested;
 
     /// <summary>Starts <paramref name="executable"/>; a start failure is reported as <see cref="VideoDecodeReason.ToolMissing"/>.</summary>
-    public static ToolProcess Start(ToolSession session, string tool, string executable, IEnumerable<string> arguments)
+    /// <param name="session">The video's tool session (time budget, cancellation).</param>
+    /// <param name="tool">Tool name for messages.</param>
+    /// <param name="executable">Path of the executable.</param>
+    /// <param name="arguments">Command-line arguments.</param>
+    /// <param name="standardInput">Text written to the tool's standard input before it is closed (e.g. a filter script read from <c>pipe:0</c>).</param>
+    /// <param name="consumeLine">Sees every standard-error line first, on the reader thread; lines it returns true for are not errors.</param>
+    public static ToolProcess Start(ToolSession session, string tool, string executable, IEnumerable<string> arguments,
+        string? standardInput = null, Func<string, bool>? consumeLine = null)
     {
         session.Token.ThrowIfCancellationRequested();
         TimeSpan budget = session.Remaining;
@@ -69,16 +78,28 @@ internal sealed class ToolProcess : IDisposable
         {
             throw MediaTools.Missing(tool, $"'{executable}' could not be started ({e.Message})", session.VideoPath, e);
         }
-        // Nothing is ever sent to the tools; closing their input also keeps ffmpeg from waiting for keystrokes.
+        var started = new ToolProcess(session, tool, process, budget, consumeLine);
+        // Closing the input (after the optional text) also keeps ffmpeg from waiting for keystrokes. Text is written on
+        // its own thread: a tool that stops reading must not block the caller (killing it breaks the pipe).
+        if (standardInput == null)
+            CloseInput(process.StandardInput, null);
+        else
+            new Thread(() => CloseInput(process.StandardInput, standardInput)) { IsBackground = true, Name = tool + " stdin" }.Start();
+        return started;
+    }
+
+    private static void CloseInput(StreamWriter input, string? text)
+    {
         try
         {
-            process.StandardInput.Close();
+            if (text != null)
+                input.Write(text);
+            input.Close();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // The process already exited; WaitForExit reports how.
+            // The process already exited (WaitForExit reports how) or was disposed meanwhile.
         }
-        return new ToolProcess(session, tool, process, budget);
     }
 
     /// <summary>Reads standard output to the end as text.</summary>
@@ -144,6 +165,8 @@ internal sealed class ToolProcess : IDisposable
         {
             while (reader.ReadLine() is { } line)
             {
+                if (_consumeLine?.Invoke(line) == true)
+                    continue;
                 if (_errors.Count < MaxErrorLines && !string.IsNullOrWhiteSpace(line))
                     _errors.Add(line.Trim());
             }

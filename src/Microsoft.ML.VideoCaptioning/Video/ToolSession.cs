@@ -33,9 +33,9 @@ internal sealed class ToolSession
     /// <summary>Time left of <see cref="Timeout"/>.</summary>
     public TimeSpan Remaining => Timeout - _clock.Elapsed;
 
-    /// <summary>Starts ffmpeg with the given arguments.</summary>
-    public ToolProcess StartFFmpeg(IEnumerable<string> arguments) =>
-        ToolProcess.Start(this, "ffmpeg", MediaTools.FFmpeg(VideoPath), arguments);
+    /// <summary>Starts ffmpeg with the given arguments (see <see cref="ToolProcess.Start"/> for the optional input text and line hook).</summary>
+    public ToolProcess StartFFmpeg(IEnumerable<string> arguments, string? standardInput = null, Func<string, bool>? consumeLine = null) =>
+        ToolProcess.Start(this, "ffmpeg", MediaTools.FFmpeg(VideoPath), arguments, standardInput, consumeLine);
 
     /// <summary>Runs ffprobe to completion and returns what it printed.</summary>
     public ToolOutput RunFFprobe(IEnumerable<string> arguments) => Run("ffprobe", MediaTools.FFprobe(VideoPath), arguments);

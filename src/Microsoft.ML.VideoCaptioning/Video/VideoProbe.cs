@@ -90,7 +90,10 @@ public static class VideoProbe
     /// Presentation times of all frames of the video stream, in seconds from the container start (the origin of
     /// ffmpeg's <c>-ss</c>), ascending: the packets' pts (dts when a packet has none), sorted.
     /// </summary>
-    internal static double[] ReadFrameTimes(ToolSession session, VideoInfo info)
+    internal static double[] ReadFrameTimes(ToolSession session, VideoInfo info) => ReadFrameTimes(session, info, out _);
+
+    /// <summary>Like <see cref="ReadFrameTimes(ToolSession, VideoInfo)"/>, also giving what ffprobe reported (damage it met while demuxing).</summary>
+    internal static double[] ReadFrameTimes(ToolSession session, VideoInfo info, out IReadOnlyList<string> errors)
     {
         var output = session.RunFFprobe(["-v", "error", "-select_streams", Invariant(info.StreamIndex),
             "-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", "-i", session.InputArgument]);
@@ -104,6 +107,7 @@ public static class VideoProbe
             times.Add(previous - info.StartTimeSeconds);
         }
         times.Sort();
+        errors = output.Errors;
         return times.ToArray();
     }
 

@@ -21,6 +21,15 @@ public static class BenchCommand
         bench.Subcommands.Add(Rows("train", "Seconds per training sample (tiny, and the seed Q-Former over a Qwen2-0.5B shape)", p => ModelBench.Train(large: !p.GetValue(small)), small));
         var clips = new Option<string[]>("--clips") { Description = "Real clips to sample (default: none, only the generated 1080p clip)", AllowMultipleArgumentsPerToken = true };
         bench.Subcommands.Add(Rows("video", "Frame sampling clips/s: given clips and a generated 1080p clip", p => ModelBench.Video(p.GetValue(clips) ?? []), clips));
+        var timelineVideo = new Option<string?>("--video") { Description = "Long video to caption (default: a generated 1280×720 H.264 video)" };
+        var minutes = new Option<double>("--minutes") { Description = "Length of the generated video", DefaultValueFactory = _ => 10 };
+        var timelineModel = new Option<string?>("--model") { Description = "Model zip (default: the demo's model shapes with random weights)" };
+        var window = new Option<double>("--window") { Description = "Window length in seconds", DefaultValueFactory = _ => 4 };
+        bench.Subcommands.Add(Rows("timeline", "Timeline captioning real-time factor on a long 720p video, and resident memory before, after and at peak",
+            p => TimelineBench.Run(p.GetValue(timelineVideo), p.GetValue(minutes), p.GetValue(timelineModel), p.GetValue(window), Console.Error.WriteLine),
+            timelineVideo, minutes, timelineModel, window));
+        var entries = new Option<int>("--entries") { Description = "Entries in the generated index", DefaultValueFactory = _ => 10_000 };
+        bench.Subcommands.Add(Rows("search", "Index search latency over a generated index (--like and --text)", p => SearchBench.Run(p.GetValue(entries), Console.Error.WriteLine), entries));
         bench.Subcommands.Add(Rows("metrics", "Caption evaluator items/s (2,000 items × 20 references, all metrics)", _ =>
         {
             var r = EvaluationBenchmark.Run(2000, 20, 42);
