@@ -30,6 +30,19 @@ public static class EvaluationBenchmark
     /// </summary>
     public static EvaluationBenchmarkResult Run(int items, int refsPerItem, int seed, string? meteorDataDirectory = null)
     {
+        var (references, candidates) = Generate(items, refsPerItem, seed);
+        var evaluator = new CaptionEvaluator(new CaptionEvaluatorOptions { MeteorDataDirectory = meteorDataDirectory });
+        evaluator.Evaluate(references, candidates);
+
+        var watch = Stopwatch.StartNew();
+        var metrics = evaluator.Evaluate(references, candidates);
+        watch.Stop();
+        return new EvaluationBenchmarkResult(items, refsPerItem, watch.Elapsed, items / watch.Elapsed.TotalSeconds, metrics.ToDictionary());
+    }
+
+    /// <summary>Seeded synthetic data: <paramref name="items"/> candidates with <paramref name="refsPerItem"/> references each.</summary>
+    public static (Dictionary<string, IReadOnlyList<string>> References, Dictionary<string, string> Candidates) Generate(int items, int refsPerItem, int seed)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(items, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(refsPerItem, 1);
         var random = new Random(seed);
@@ -45,14 +58,7 @@ public static class EvaluationBenchmark
             references[id] = refs;
             candidates[id] = Caption(random, subject, random.Next(2) == 0 ? obj : Pick(random, Objects));
         }
-
-        var evaluator = new CaptionEvaluator(new CaptionEvaluatorOptions { MeteorDataDirectory = meteorDataDirectory });
-        evaluator.Evaluate(references, candidates);
-
-        var watch = Stopwatch.StartNew();
-        var metrics = evaluator.Evaluate(references, candidates);
-        watch.Stop();
-        return new EvaluationBenchmarkResult(items, refsPerItem, watch.Elapsed, items / watch.Elapsed.TotalSeconds, metrics.ToDictionary());
+        return (references, candidates);
     }
 
     private static string Pick(Random random, string[] words) => words[random.Next(words.Length)];

@@ -9,8 +9,8 @@ using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Bench;
 
-/// <summary>A benchmark line: workload, figure, unit, and an optional reference figure it is compared with.</summary>
-public sealed record BenchRow(string Workload, double Value, string Unit, double? Reference = null, string? ReferenceName = null)
+/// <summary>A benchmark line: workload, figure, unit, an optional reference figure it is compared with, and the target.</summary>
+public sealed record BenchRow(string Workload, double Value, string Unit, double? Reference = null, string? ReferenceName = null, string? Target = null)
 {
     public double? Ratio => Reference is { } r && r != 0 ? Value / r : null;
 }
