@@ -185,10 +185,4 @@ public sealed class ScstTrainingTests(ScstModels m, ITestOutputHelper output) : 
         Assert.Null(result.Epochs[0].Scst);
         Assert.NotNull(result.Epochs[2].Scst);
     }
-
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }
