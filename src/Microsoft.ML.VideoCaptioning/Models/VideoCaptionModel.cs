@@ -49,9 +49,17 @@ public sealed partial class VideoCaptionModel
         bool maskPadding, Tensor? visualMask = null)
     {
         using var scope = TensorScope.Open();
+        var (embeds, mask, labels) = TrainingInputsFromPrefix(PrefixEmbeds(features, visualMask), captionIds, captionMask, maskPadding);
+        return (embeds.MoveToOuterScope(), mask.MoveToOuterScope(), labels.MoveToOuterScope());
+    }
+
+    /// <summary><see cref="TrainingInputs"/> after an already computed <see cref="PrefixEmbeds"/>.</summary>
+    public (Tensor InputsEmbeds, Tensor AttentionMask, Tensor Labels) TrainingInputsFromPrefix(Tensor prefix, Tensor captionIds, Tensor captionMask,
+        bool maskPadding)
+    {
+        using var scope = TensorScope.Open();
         var ids = captionIds.To(LmDevice);
         var cmask = captionMask.To(LmDevice, DType.Int64);
-        var prefix = PrefixEmbeds(features, visualMask);
         long b = prefix.Size(0), p = prefix.Size(1);
         var embeds = Tensor.Cat([prefix, LanguageModel.Embed(ids)], 1);
         var mask = Tensor.Cat([Tensor.Ones([b, p], DType.Int64, LmDevice), cmask], 1);
@@ -64,7 +72,14 @@ public sealed partial class VideoCaptionModel
     public Tensor Loss(Tensor features, Tensor captionIds, Tensor captionMask, bool maskPadding, Tensor? visualMask = null)
     {
         using var scope = TensorScope.Open();
-        var (embeds, mask, labels) = TrainingInputs(features, captionIds, captionMask, maskPadding, visualMask);
+        return LossFromPrefix(PrefixEmbeds(features, visualMask), captionIds, captionMask, maskPadding).MoveToOuterScope();
+    }
+
+    /// <summary><see cref="Loss"/> after an already computed <see cref="PrefixEmbeds"/>.</summary>
+    public Tensor LossFromPrefix(Tensor prefix, Tensor captionIds, Tensor captionMask, bool maskPadding)
+    {
+        using var scope = TensorScope.Open();
+        var (embeds, mask, labels) = TrainingInputsFromPrefix(prefix, captionIds, captionMask, maskPadding);
         return LanguageModel.Forward(inputsEmbeds: embeds, attentionMask: mask, labels: labels, returnLogits: false).Loss!.MoveToOuterScope();
     }
 
@@ -73,6 +88,62 @@ public sealed partial class VideoCaptionModel
     {
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
-        return Qwen2Generator.Generate(LanguageModel, PrefixEmbeds(features, visualMask), null, options);
+        return GenerateFromPrefix(PrefixEmbeds(features, visualMask), options);
+    }
+
+    /// <summary>
+    /// New token ids per row from an already computed <see cref="PrefixEmbeds"/> (its gradient is not followed); with
+    /// sampling, rows flagged in <paramref name="greedyRows"/> decode greedily (see <see cref="Qwen2Generator.Generate"/>).
+    /// </summary>
+    public long[][] GenerateFromPrefix(Tensor prefix, GenerationOptions options, bool[]? greedyRows = null)
+    {
+        using var scope = TensorScope.Open();
+        using var noGrad = Torch.NoGrad();
+        return Qwen2Generator.Generate(LanguageModel, prefix.Detach(), null, options, greedyRows);
+    }
+
+    /// <summary>
+    /// Mean token log-probability (N,) of each generated sequence given its row of <paramref name="prefix"/> (N, P, H),
+    /// teacher-forced, with the gradient through the prefix. A sequence counts up to and including its first token in
+    /// <paramref name="eosTokenIds"/> (all of it when it has none); the rest is padding.
+    /// </summary>
+    public Tensor SequenceLogProbs(Tensor prefix, IReadOnlyList<long[]> sequences, IReadOnlyCollection<int> eosTokenIds)
+    {
+        using var scope = TensorScope.Open();
+        int n = sequences.Count;
+        if (n != prefix.Size(0)) throw new ArgumentException($"{n} sequences for {prefix.Size(0)} prefix rows.");
+        var lengths = sequences.Select(s =>
+        {
+            int eos = Array.FindIndex(s, t => eosTokenIds.Contains((int)t));
+            return eos >= 0 ? eos + 1 : s.Length;
+        }).ToArray();
+        if (lengths.Any(l => l == 0)) throw new ArgumentException("Every sequence needs at least one token.");
+        int t = lengths.Max();
+        var ids = new long[n * t];
+        var mask = new long[n * t];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < lengths[i]; j++) { ids[i * t + j] = sequences[i][j]; mask[i * t + j] = 1; }
+        var idsT = Tensor.From<long>(ids, [n, t], LmDevice);
+        var maskT = Tensor.From<long>(mask, [n, t], LmDevice);
+        var (embeds, attention, _) = TrainingInputsFromPrefix(prefix, idsT, maskT, maskPadding: true);
+        long p = prefix.Size(1);
+        var hidden = LanguageModel.model.Forward(embeds, attention, null, null);
+        // the state before token j of row i sits at p − 1 + j; only real tokens are projected onto the vocabulary
+        var rows = new List<long>();
+        var targets = new List<long>();
+        var weights = new float[n * lengths.Sum()];
+        int k = 0, total = lengths.Sum();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < lengths[i]; j++, k++)
+            {
+                rows.Add(i * (p + t) + p - 1 + j);
+                targets.Add(sequences[i][j]);
+                weights[i * total + k] = 1f / lengths[i];
+            }
+        var flat = hidden.Reshape(-1, hidden.Size(-1)).IndexSelect(0, Tensor.From<long>(rows.ToArray(), [rows.Count], LmDevice));
+        var nll = F.CrossEntropy(LanguageModel.Logits(flat).To(DType.Float32), Tensor.From<long>(targets.ToArray(), [targets.Count], LmDevice),
+            reduction: F.Reduction.None);
+        var perRow = Tensor.From<float>(weights, [n, total], LmDevice).MatMul(nll.Unsqueeze(1)).Squeeze(1);
+        return (-perRow).MoveToOuterScope();
     }
 }

@@ -183,7 +183,8 @@ public sealed class QFormerCaptionTrainer : IEstimator<QFormerCaptionTransformer
         {
             inner?.Report(p);
             if (p.Phase == "epoch")
-                ch.Info($"epoch {p.Epoch + 1}/{p.Epochs}: loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : ""));
+                ch.Info($"epoch {p.Epoch + 1}/{p.Epochs}: loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : "")
+                    + (p.Scst is { } s ? $" (self-critical: reward {s.Reward:F3}, baseline {s.Baseline:F3}, {s.BeatBaseline:P0} of samples beat it)" : ""));
         }
     }
 }

@@ -61,6 +61,24 @@ public record QFormerTrainerOptions
     /// <summary>Limit the validation captions generated per epoch (null = all validation examples).</summary>
     public int? MaxValidationCaptions { get; init; }
 
+    /// <summary>
+    /// Epochs of self-critical sequence training after the cross-entropy epochs (0 = off). They start from the best
+    /// cross-entropy epoch (when <see cref="CheckpointDirectory"/> is set; else from the last), sample
+    /// <see cref="ScstSamples"/> captions per clip at temperature 1 and minimise −mean (r − b) · mean token log-probability.
+    /// Batching, accumulation, clipping, validation, best-epoch selection and checkpoints are those of the first phase.
+    /// </summary>
+    public int ScstEpochs { get; init; }
+    /// <summary>Sampled captions per clip in self-critical training (K).</summary>
+    public int ScstSamples { get; init; } = 5;
+    /// <summary>Constant learning rate of the self-critical epochs.</summary>
+    public double ScstLearningRate { get; init; } = 5e-6;
+    /// <summary>The self-critical reward (CIDEr-D from the training references' document frequencies by default).</summary>
+    public ScstReward ScstReward { get; init; } = ScstReward.CiderD;
+    /// <summary>Weight w of BLEU-4 in <see cref="ScstReward.Mixed"/>: (1 − w) · CIDEr-D + w · BLEU-4.</summary>
+    public double ScstBleuWeight { get; init; } = 0.5;
+    /// <summary>The self-critical baseline: the greedy caption's reward, or the mean reward of the other samples.</summary>
+    public ScstBaseline ScstBaseline { get; init; } = ScstBaseline.Greedy;
+
     /// <summary>Where checkpoints, the best model and the JSONL log go (null = keep nothing on disk).</summary>
     public string? CheckpointDirectory { get; init; }
     /// <summary>Also checkpoint every N optimizer steps (0 = only at the end of each epoch).</summary>
@@ -79,6 +97,10 @@ public record QFormerTrainerOptions
         if (LearningRate <= 0 || WeightDecay < 0) throw new ArgumentException("LearningRate must be positive and WeightDecay non-negative.");
         if (MaxCaptionTokens < 2) throw new ArgumentException("MaxCaptionTokens must be at least 2.");
         if (MaxGradNorm is <= 0) throw new ArgumentException("MaxGradNorm must be positive.");
+        if (ScstEpochs < 0 || ScstSamples < 1 || ScstLearningRate <= 0 || ScstBleuWeight is < 0 or > 1)
+            throw new ArgumentException("ScstEpochs must be non-negative, ScstSamples at least 1, ScstLearningRate positive and ScstBleuWeight in [0, 1].");
+        if (ScstBaseline == ScstBaseline.MeanOfOtherSamples && ScstSamples < 2 && ScstEpochs > 0)
+            throw new ArgumentException("ScstBaseline MeanOfOtherSamples needs ScstSamples of at least 2.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentException("EarlyStoppingPatience must be at least 1.");
         if (SelectionMetric is not ("loss" or "CIDEr" or "Bleu_1" or "Bleu_2" or "Bleu_3" or "Bleu_4" or "METEOR" or "ROUGE_L"))
             throw new ArgumentException($"SelectionMetric '{SelectionMetric}' is not one of loss, CIDEr, Bleu_1..Bleu_4, METEOR, ROUGE_L.");

@@ -58,7 +58,9 @@ public sealed class QFormerTrainingLoop
 
         int batchesPerEpoch = (train.Count + _o.BatchSize - 1) / _o.BatchSize;
         int stepsPerEpoch = (batchesPerEpoch + _o.GradientAccumulationSteps - 1) / _o.GradientAccumulationSteps;
-        long totalSteps = (long)stepsPerEpoch * _o.Epochs;
+        int totalEpochs = _o.Epochs + _o.ScstEpochs;
+        long crossEntropySteps = (long)stepsPerEpoch * _o.Epochs;
+        long totalSteps = (long)stepsPerEpoch * totalEpochs;
         var state = new State(0, 0, 0, null, -1, 0, new List<EpochSummary>());
         string? dir = _o.CheckpointDirectory;
         if (dir != null)
@@ -67,18 +69,26 @@ public sealed class QFormerTrainingLoop
             if (_o.Resume && File.Exists(Path.Combine(dir, CheckpointFile))) state = LoadCheckpoint(Path.Combine(dir, CheckpointFile), qformer, optimizer, config);
         }
         using var log = dir != null ? new StreamWriter(Path.Combine(dir, LogFile), append: true) { AutoFlush = true } : null;
+        // CIDEr-D document frequencies come from the training references, once (as the reference SCST implementations do)
+        var rewards = _o.ScstEpochs > 0 ? new ScstRewardScorer(train, _o.ScstReward, _o.ScstBleuWeight) : null;
 
         bool stoppedEarly = false, cancelled = false;
         var clock = Stopwatch.StartNew();
         long samplesDone = 0;
         long startStep = state.GlobalStep;
-        for (int epoch = state.Epoch; epoch < _o.Epochs && !stoppedEarly && !cancelled; epoch++)
+        for (int epoch = state.Epoch; epoch < totalEpochs && !stoppedEarly && !cancelled; epoch++)
         {
+            bool scst = epoch >= _o.Epochs;
+            int first = epoch == state.Epoch ? state.MicroBatch : 0;
+            if (scst && epoch == _o.Epochs && first == 0 && dir != null && File.Exists(Path.Combine(dir, BestDirectory, "model.safetensors")))
+            {
+                using var best = Checkpoint.Open(Path.Combine(dir, BestDirectory));   // self-critical training starts from the best epoch
+                qformer.Load(best);
+            }
             qformer.Train();
             var order = Permutation(train.Count, epoch);
-            double lossSum = 0;
+            double lossSum = 0, rewardSum = 0, baselineSum = 0, beatSum = 0;
             int lossCount = 0;
-            int first = epoch == state.Epoch ? state.MicroBatch : 0;
             byte[] windowRng = Torch.GetRngState(Device.Cpu);
             for (int mb = first; mb < batchesPerEpoch; mb++)
             {
@@ -93,50 +103,79 @@ public sealed class QFormerTrainingLoop
                 }
                 var ids = order.Skip(mb * _o.BatchSize).Take(_o.BatchSize).ToArray();
                 double loss;
+                ScstStatistics? stats = null;
                 using (var scope = TensorScope.Open())
                 {
-                    var (features, captionIds, captionMask) = Batch(train, ids, epoch, device);
-                    loss = AccumulateGradients(model, features, captionIds, captionMask, _o.MaskPaddingInLabels, _o.GradientAccumulationSteps);
+                    if (scst) (loss, stats) = ScstAccumulateGradients(model, Features(train, ids, device), ids, rewards!, _o.GradientAccumulationSteps);
+                    else
+                    {
+                        var (features, captionIds, captionMask) = Batch(train, ids, epoch, device);
+                        loss = AccumulateGradients(model, features, captionIds, captionMask, _o.MaskPaddingInLabels, _o.GradientAccumulationSteps);
+                    }
                 }
                 lossSum += loss * ids.Length;
                 lossCount += ids.Length;
                 samplesDone += ids.Length;
+                if (stats != null)
+                {
+                    rewardSum += stats.Reward * ids.Length;
+                    baselineSum += stats.Baseline * ids.Length;
+                    beatSum += stats.BeatBaseline * ids.Length;
+                }
                 bool stepNow = (mb + 1) % _o.GradientAccumulationSteps == 0 || mb == batchesPerEpoch - 1;
                 if (!stepNow) continue;
-                double? gradNorm = OptimizerStep(qformer, optimizer, LearningRateAt(state.GlobalStep, totalSteps), _o.MaxGradNorm);
+                double lr = scst ? _o.ScstLearningRate : LearningRateAt(state.GlobalStep, crossEntropySteps);
+                double? gradNorm = OptimizerStep(qformer, optimizer, lr, _o.MaxGradNorm);
                 state = state with { GlobalStep = state.GlobalStep + 1 };
                 double rate = samplesDone / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 long doneSteps = state.GlobalStep - startStep;
                 TimeSpan? eta = doneSteps > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / doneSteps * (totalSteps - state.GlobalStep)) : null;
-                Log(log, new { type = "step", epoch, step = state.GlobalStep, loss, lr = optimizer.LearningRate, grad_norm = gradNorm, samples_per_second = rate, seconds = clock.Elapsed.TotalSeconds });
-                progress?.Report(new TrainingProgress("train", epoch, _o.Epochs, state.GlobalStep, totalSteps, loss, rate, eta));
+                Log(log, new
+                {
+                    type = "step", phase = scst ? "scst" : "ce", epoch, step = state.GlobalStep, loss, lr = optimizer.LearningRate, grad_norm = gradNorm,
+                    reward = stats?.Reward, baseline = stats?.Baseline, beat_baseline = stats?.BeatBaseline, samples_per_second = rate, seconds = clock.Elapsed.TotalSeconds,
+                });
+                progress?.Report(new TrainingProgress("train", epoch, totalEpochs, state.GlobalStep, totalSteps, loss, rate, eta, Scst: stats));
                 if (dir != null && _o.CheckpointEverySteps > 0 && state.GlobalStep % _o.CheckpointEverySteps == 0 && mb < batchesPerEpoch - 1)
                     SaveCheckpoint(dir, qformer, optimizer, config, state with { Epoch = epoch, MicroBatch = mb + 1 }, Torch.GetRngState(Device.Cpu));
             }
             if (cancelled) break;
 
             double trainLoss = lossCount > 0 ? lossSum / lossCount : double.NaN;
+            var epochScst = scst && lossCount > 0 ? new ScstStatistics(rewardSum / lossCount, baselineSum / lossCount, beatSum / lossCount) : null;
             double? valLoss = null;
             IReadOnlyDictionary<string, double>? metrics = null;
             if (validation is { Count: > 0 })
             {
-                progress?.Report(new TrainingProgress("validate", epoch, _o.Epochs, state.GlobalStep, totalSteps, trainLoss, 0, null));
+                progress?.Report(new TrainingProgress("validate", epoch, totalEpochs, state.GlobalStep, totalSteps, trainLoss, 0, null));
                 (valLoss, metrics) = Validate(model, validation, device);
             }
-            double? value = _o.SelectionMetric == "loss" ? valLoss ?? trainLoss : metrics?.GetValueOrDefault(_o.SelectionMetric);
+            // one selection across both phases (the SCST loss is no caption loss: "loss" then needs validation data)
+            double? value = _o.SelectionMetric == "loss" ? valLoss ?? (scst ? null : trainLoss) : metrics?.GetValueOrDefault(_o.SelectionMetric);
             bool lowerIsBetter = _o.SelectionMetric == "loss";
             bool isBest = value is { } v && (state.BestValue is not { } b || (lowerIsBetter ? v < b : v > b));
             if (value == null) isBest = true;   // nothing to compare: the latest epoch is kept
-            var summary = new EpochSummary(epoch, trainLoss, valLoss, metrics, isBest);
+            var summary = new EpochSummary(epoch, trainLoss, valLoss, metrics, isBest, epochScst);
             state.History.Add(summary);
             state = isBest
                 ? state with { BestValue = value, BestEpoch = epoch, EpochsWithoutImprovement = 0 }
                 : state with { EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
-            Log(log, new { type = "epoch", epoch, train_loss = trainLoss, validation_loss = valLoss, metrics, best = isBest, seconds = clock.Elapsed.TotalSeconds });
-            progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, state.GlobalStep, totalSteps, trainLoss, 0, null, metrics));
+            Log(log, new
+            {
+                type = "epoch", phase = scst ? "scst" : "ce", epoch, train_loss = trainLoss, validation_loss = valLoss, metrics, best = isBest,
+                reward = epochScst?.Reward, baseline = epochScst?.Baseline, beat_baseline = epochScst?.BeatBaseline, seconds = clock.Elapsed.TotalSeconds,
+            });
+            progress?.Report(new TrainingProgress("epoch", epoch, totalEpochs, state.GlobalStep, totalSteps, trainLoss, 0, null, metrics, epochScst));
             if (dir != null && isBest) SaveBest(dir, qformer);
-            if (_o.EarlyStoppingPatience is { } patience && state.EpochsWithoutImprovement >= patience) stoppedEarly = true;
-            if (dir != null) SaveCheckpoint(dir, qformer, optimizer, config, state with { Epoch = epoch + 1, MicroBatch = 0 }, Torch.GetRngState(Device.Cpu));
+            int next = epoch + 1;
+            if (_o.EarlyStoppingPatience is { } patience && state.EpochsWithoutImprovement >= patience)
+            {
+                // early stopping ends the cross-entropy phase; the self-critical phase, if any, still runs
+                if (!scst && _o.ScstEpochs > 0) (next, state) = (_o.Epochs, state with { EpochsWithoutImprovement = 0 });
+                else stoppedEarly = true;
+            }
+            if (dir != null) SaveCheckpoint(dir, qformer, optimizer, config, state with { Epoch = next, MicroBatch = 0 }, Torch.GetRngState(Device.Cpu));
+            epoch = next - 1;
         }
 
         qformer.Eval();
@@ -175,6 +214,57 @@ public sealed class QFormerTrainingLoop
         return gradNorm;
     }
 
+    /// <summary>
+    /// One self-critical micro-batch: the Q-Former prefix of each clip once; K samples per clip (temperature 1, no
+    /// top-k/top-p, the generation's maximum length) and, for the greedy baseline, the greedy caption, all in one batched
+    /// generate call; their rewards; then the gradient of <see cref="ScstLoss"/>, divided by
+    /// <paramref name="accumulationSteps"/>, added to the Q-Former's. Returns the loss and the step's statistics.
+    /// </summary>
+    private (double Loss, ScstStatistics Stats) ScstAccumulateGradients(VideoCaptionModel model, Tensor features, int[] clips,
+        ScstRewardScorer rewards, int accumulationSteps)
+    {
+        using var scope = TensorScope.Open();
+        int k = _o.ScstSamples, b = clips.Length;
+        bool greedy = _o.ScstBaseline == ScstBaseline.Greedy;
+        int perClip = greedy ? k + 1 : k;   // rows of a clip: its k samples, then its greedy caption
+        var prefix = model.PrefixEmbeds(features);
+        var sampling = _o.Generation with { DoSample = true, Temperature = 1.0, TopK = 0, TopP = 1.0, NumBeams = 1, Seed = null };
+        var flags = greedy ? Enumerable.Range(0, b * perClip).Select(r => r % perClip == k).ToArray() : null;
+        var generated = model.GenerateFromPrefix(prefix.RepeatInterleave(perClip, 0), sampling, flags);
+        var texts = generated.Select(g => _tokenizer.Decode(g.Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim()).ToArray();
+        var r = rewards.Score(Enumerable.Range(0, b * perClip).Select(row => clips[row / perClip]).ToArray(), texts);
+        var samples = new long[b * k][];
+        var reward = new double[b * k];
+        var baseline = new double[b * k];
+        for (int c = 0; c < b; c++)
+        {
+            double sum = Enumerable.Range(0, k).Sum(j => r[c * perClip + j]);
+            for (int j = 0; j < k; j++)
+            {
+                samples[c * k + j] = generated[c * perClip + j];
+                reward[c * k + j] = r[c * perClip + j];
+                baseline[c * k + j] = greedy ? r[c * perClip + k] : (sum - r[c * perClip + j]) / (k - 1);
+            }
+        }
+        var advantages = reward.Zip(baseline, (x, y) => x - y).ToArray();
+        var loss = ScstLoss(model, prefix.RepeatInterleave(k, 0), samples, advantages, _o.Generation.EosTokenIds);
+        (loss / accumulationSteps).Backward();
+        return (loss.Item(), new ScstStatistics(reward.Average(), baseline.Average(), advantages.Count(a => a > 0) / (double)advantages.Length));
+    }
+
+    /// <summary>
+    /// The self-critical loss −mean over samples of (r − b) · mean token log-probability of the sample, for fixed
+    /// <paramref name="samples"/> (token ids, first eos included) decoded from the rows of <paramref name="prefix"/> and
+    /// fixed <paramref name="advantages"/> r − b. Its gradient is the REINFORCE estimate with baseline.
+    /// </summary>
+    internal static Tensor ScstLoss(VideoCaptionModel model, Tensor prefix, IReadOnlyList<long[]> samples, double[] advantages, int[] eosTokenIds)
+    {
+        using var scope = TensorScope.Open();
+        var logProbs = model.SequenceLogProbs(prefix, samples, eosTokenIds);
+        var adv = Tensor.From<float>(advantages.Select(a => (float)a).ToArray(), [advantages.Length], logProbs.Device);
+        return (-(adv * logProbs).Mean()).MoveToOuterScope();
+    }
+
     /// <summary>A fixed permutation per (seed, epoch): no generator state needs saving to resume mid-epoch.</summary>
     private int[] Permutation(int n, int epoch)
     {
@@ -197,11 +287,13 @@ public sealed class QFormerTrainingLoop
 
     private (Tensor Features, Tensor Ids, Tensor Mask) Batch(IReadOnlyList<CaptionExample> data, int[] indices, int epoch, Device device)
     {
-        var feats = indices.Select(i => data[i].LoadFeatures().To(device, DType.Float32)).ToList();
         var texts = indices.Select(i => PickCaption(data[i], i, epoch).Trim() + "<|endoftext|>").ToList();
         var (ids, mask) = Tokenize(texts, device);
-        return (Tensor.Stack(feats, 0), ids, mask);
+        return (Features(data, indices, device), ids, mask);
     }
+
+    private static Tensor Features(IReadOnlyList<CaptionExample> data, IReadOnlyList<int> indices, Device device) =>
+        Tensor.Stack(indices.Select(i => data[i].LoadFeatures().To(device, DType.Float32)).ToList(), 0);
 
     private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<string> texts, Device device)
     {
@@ -233,13 +325,14 @@ public sealed class QFormerTrainingLoop
         {
             using var scope = TensorScope.Open();
             var idx = Enumerable.Range(start, Math.Min(_o.BatchSize, validation.Count - start)).ToArray();
-            var feats = Tensor.Stack(idx.Select(i => validation[i].LoadFeatures().To(device, DType.Float32)).ToList(), 0);
+            var feats = Features(validation, idx, device);
             var (ids, mask) = Tokenize(idx.Select(i => validation[i].Captions[0].Trim() + "<|endoftext|>").ToList(), device);
-            lossSum += model.Loss(feats, ids, mask, _o.MaskPaddingInLabels).Item() * idx.Length;
+            var prefix = model.PrefixEmbeds(feats);   // once for both the loss and the captions
+            lossSum += model.LossFromPrefix(prefix, ids, mask, _o.MaskPaddingInLabels).Item() * idx.Length;
             n += idx.Length;
             var captionRows = idx.Where(i => i < toCaption).ToArray();
             if (captionRows.Length == 0) continue;
-            var generated = model.Generate(feats.Narrow(0, 0, captionRows.Length), _o.Generation);
+            var generated = model.GenerateFromPrefix(prefix.Narrow(0, 0, captionRows.Length), _o.Generation);
             for (int j = 0; j < captionRows.Length; j++)
                 candidates[validation[captionRows[j]].Id] = _tokenizer.Decode(generated[j].Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim();
         }

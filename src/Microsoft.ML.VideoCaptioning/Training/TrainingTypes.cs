@@ -13,10 +13,11 @@ public sealed record CaptionExample(string Id, IReadOnlyList<string> Captions, F
 /// <summary>What the trainer reports while it runs.</summary>
 public sealed record TrainingProgress(
     string Phase, int Epoch, int Epochs, long Step, long TotalSteps, double? Loss, double SamplesPerSecond, TimeSpan? Eta,
-    IReadOnlyDictionary<string, double>? Metrics = null);
+    IReadOnlyDictionary<string, double>? Metrics = null, ScstStatistics? Scst = null);
 
-/// <summary>One epoch's summary.</summary>
-public sealed record EpochSummary(int Epoch, double TrainLoss, double? ValidationLoss, IReadOnlyDictionary<string, double>? Metrics, bool IsBest);
+/// <summary>One epoch's summary; <paramref name="Scst"/> is set for self-critical epochs (whose TrainLoss is the SCST loss).</summary>
+public sealed record EpochSummary(int Epoch, double TrainLoss, double? ValidationLoss, IReadOnlyDictionary<string, double>? Metrics, bool IsBest,
+    ScstStatistics? Scst = null);
 
 /// <summary>The outcome of <see cref="QFormerTrainingLoop.Train"/>.</summary>
 public sealed record TrainingResult(QFormerModel QFormer, IReadOnlyList<EpochSummary> Epochs, int BestEpoch, bool StoppedEarly, bool Cancelled);

@@ -18,14 +18,17 @@ public static class DemoCommand
         var testClips = new Option<int>("--test-clips") { Description = "Of those, held-out test clips (half of held-out combinations)", DefaultValueFactory = _ => new DemoOptions().TestClips };
         var epochs = new Option<int>("--epochs") { Description = "Q-Former training epochs", DefaultValueFactory = _ => new DemoOptions().Epochs };
         var seed = new Option<int>("--seed") { Description = "Seed of the world and of training", DefaultValueFactory = _ => new DemoOptions().Seed };
+        var scstEpochs = new Option<int>("--scst-epochs") { Description = "Self-critical (SCST, CIDEr-D reward) epochs after cross-entropy", DefaultValueFactory = _ => new DemoOptions().ScstEpochs };
+        var scstLr = new Option<double>("--scst-lr") { Description = "Learning rate of the SCST epochs", DefaultValueFactory = _ => new DemoOptions().ScstLearningRate };
         var json = CliOptions.Json();
         var cmd = new Command("demo", "Synthetic world end to end: render → featurize (tiny V-JEPA 2) → train the Q-Former (tiny Qwen2) → evaluate on held-out combinations → report.html, metrics.json, captioner.zip.")
         {
-            outDir, clips, testClips, epochs, seed, json,
+            outDir, clips, testClips, epochs, seed, scstEpochs, scstLr, json,
         };
         cmd.SetAction((p, ct) =>
         {
-            var o = new DemoOptions { OutputDirectory = p.GetValue(outDir)!, Clips = p.GetValue(clips), TestClips = p.GetValue(testClips), Epochs = p.GetValue(epochs), Seed = p.GetValue(seed) };
+            var o = new DemoOptions { OutputDirectory = p.GetValue(outDir)!, Clips = p.GetValue(clips), TestClips = p.GetValue(testClips), Epochs = p.GetValue(epochs), Seed = p.GetValue(seed),
+                ScstEpochs = p.GetValue(scstEpochs), ScstLearningRate = p.GetValue(scstLr) };
             bool asJson = p.GetValue(json);
             var r = DemoRunner.Run(o, s => { if (!asJson) AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(s)}"); }, ct);
             if (asJson)

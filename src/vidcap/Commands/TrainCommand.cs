@@ -35,11 +35,17 @@ public static class TrainCommand
         var metric = new Option<string>("--metric") { DefaultValueFactory = _ => "CIDEr", Description = "Best-epoch metric: loss, CIDEr, Bleu_4, METEOR, ROUGE_L" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var embed = new Option<bool>("--embed-frozen") { Description = "Copy the frozen encoder and language model into the zip" };
+        var scstEpochs = new Option<int>("--scst-epochs") { DefaultValueFactory = _ => 0, Description = "Self-critical (SCST) epochs after the cross-entropy epochs (0 = off)" };
+        var scstSamples = new Option<int>("--scst-samples") { DefaultValueFactory = _ => 5, Description = "SCST: sampled captions per clip" };
+        var scstLr = new Option<double>("--scst-lr") { DefaultValueFactory = _ => 5e-6, Description = "SCST: constant learning rate" };
+        var scstReward = new Option<ScstReward>("--scst-reward") { DefaultValueFactory = _ => ScstReward.CiderD, Description = "SCST reward: CiderD, Bleu4 or Mixed" };
+        var scstBleuWeight = new Option<double>("--scst-bleu-weight") { DefaultValueFactory = _ => 0.5, Description = "SCST: weight of BLEU-4 in the Mixed reward" };
+        var scstBaseline = new Option<ScstBaseline>("--scst-baseline") { DefaultValueFactory = _ => ScstBaseline.Greedy, Description = "SCST baseline: Greedy or MeanOfOtherSamples" };
         var device = CliOptions.Device();
         var cmd = new Command("train", "Featurize (cached) and train the Q-Former; writes a model zip. Rerun the same command to resume.")
         {
             train, validation, format, videos, paraphrases, encoder, lm, output, cache, checkpoints, frames, epochs, batch, accumulation, lr, warmup, cosine,
-            clip, seedLabels, patience, metric, seed, embed, device,
+            clip, seedLabels, patience, metric, seed, embed, scstEpochs, scstSamples, scstLr, scstReward, scstBleuWeight, scstBaseline, device,
         };
         cmd.SetAction((p, ct) =>
         {
@@ -69,6 +75,8 @@ public static class TrainCommand
                 SelectionMetric = valData == null ? "loss" : p.GetValue(metric)!, Seed = (ulong)p.GetValue(seed),
                 CheckpointDirectory = p.GetValue(checkpoints) ?? outPath + ".checkpoints",
                 EmbedLanguageModelInModel = p.GetValue(embed), CancellationToken = ct, Progress = new TrainingProgressPrinter(),
+                ScstEpochs = p.GetValue(scstEpochs), ScstSamples = p.GetValue(scstSamples), ScstLearningRate = p.GetValue(scstLr),
+                ScstReward = p.GetValue(scstReward), ScstBleuWeight = p.GetValue(scstBleuWeight), ScstBaseline = p.GetValue(scstBaseline),
             };
             // the featurizer is fitted first so that the validation rows go through it too
             var featurizer = featurize.Fit(trainData);
@@ -93,10 +101,13 @@ public static class TrainCommand
             string eta = p.Eta is { } e ? $" ETA {e:hh\\:mm\\:ss}" : "";
             Console.WriteLine(p.Phase switch
             {
-                "train" => $"epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.SamplesPerSecond:F1} samples/s{eta}",
-                "epoch" => $"epoch {p.Epoch + 1} done: train loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : ""),
+                "train" => $"epoch {p.Epoch + 1}/{p.Epochs} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.SamplesPerSecond:F1} samples/s{Scst(p.Scst)}{eta}",
+                "epoch" => $"epoch {p.Epoch + 1} done: train loss {p.Loss:F4}" + (p.Metrics is { } m ? " " + string.Join(" ", m.Select(kv => $"{kv.Key} {kv.Value:F3}")) : "") + Scst(p.Scst),
                 _ => $"{p.Phase} epoch {p.Epoch + 1}",
             });
         }
     }
+
+    /// <summary>Self-critical statistics: mean reward, baseline reward and the share of samples that beat the baseline.</summary>
+    internal static string Scst(ScstStatistics? s) => s is { } v ? $" reward {v.Reward:F3} baseline {v.Baseline:F3} beat {v.BeatBaseline:P0}" : "";
 }

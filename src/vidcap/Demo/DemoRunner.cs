@@ -26,6 +26,10 @@ public sealed record DemoOptions
     public int TestClips { get; init; } = 60;
     public int Seed { get; init; } = 1;
     public int Epochs { get; init; } = 40;
+    /// <summary>Self-critical (SCST) epochs after the cross-entropy epochs (0 = off).</summary>
+    public int ScstEpochs { get; init; }
+    /// <summary>Learning rate of the SCST epochs.</summary>
+    public double ScstLearningRate { get; init; } = 1e-4;
     public int LanguageModelSteps { get; init; } = 120;
     public int ReportClips { get; init; } = 8;
 }
@@ -127,7 +131,7 @@ public static class DemoRunner
             Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
             WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
             SelectionMetric = "CIDEr", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
-            Generation = new GenerationOptions { MaxNewTokens = 16 },
+            Generation = new GenerationOptions { MaxNewTokens = 16 }, ScstEpochs = o.ScstEpochs, ScstLearningRate = o.ScstLearningRate,
             ValidationSet = featurizer.Transform(ml.Data.LoadFromEnumerable(valRows)), CancellationToken = cancellation,
         });
         using var model = featurizer.Append(trainer.Fit(featurizer.Transform(trainView)));

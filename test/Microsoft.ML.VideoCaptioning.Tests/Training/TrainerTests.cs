@@ -135,10 +135,4 @@ public sealed class TrainerTests : IDisposable
         Assert.All(epochs, e => Assert.True(e.GetProperty("metrics").GetProperty("CIDEr").ValueKind == JsonValueKind.Number));
         Assert.True(Directory.Exists(Path.Combine(dir, QFormerTrainingLoop.BestDirectory)));
     }
-
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

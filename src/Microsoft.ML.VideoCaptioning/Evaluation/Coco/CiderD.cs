@@ -22,6 +22,16 @@ internal static class CiderD
             referenceCounts[i] = references[i].Select(NGrams.Count).ToArray();
         });
 
+        var documentFrequency = DocumentFrequencies(referenceCounts);
+        double logItems = Math.Log(count); // coco-caption's ref_len
+        var perItem = new double[count];
+        Parallel.For(0, count, parallel, i => perItem[i] = ScoreItem(candidateCounts[i], referenceCounts[i], documentFrequency, logItems));
+        return (LegacyText.NumpyMean(perItem), perItem);
+    }
+
+    /// <summary>For each n-gram, the number of items whose references contain it.</summary>
+    internal static Dictionary<NGram, double> DocumentFrequencies(IEnumerable<(NGram Gram, int Count)[][]> referenceCounts)
+    {
         var documentFrequency = new Dictionary<NGram, double>();
         var seen = new HashSet<NGram>();
         foreach (var refs in referenceCounts)
@@ -31,14 +41,11 @@ internal static class CiderD
                 foreach (var (gram, _) in counts)
                     if (seen.Add(gram)) documentFrequency[gram] = documentFrequency.GetValueOrDefault(gram) + 1.0;
         }
-
-        double logItems = Math.Log(count); // coco-caption's ref_len
-        var perItem = new double[count];
-        Parallel.For(0, count, parallel, i => perItem[i] = ScoreItem(candidateCounts[i], referenceCounts[i], documentFrequency, logItems));
-        return (LegacyText.NumpyMean(perItem), perItem);
+        return documentFrequency;
     }
 
-    private static double ScoreItem((NGram Gram, int Count)[] candidate, (NGram Gram, int Count)[][] references,
+    /// <summary>One item's CIDEr-D given the document frequencies and log of the number of items they were counted over.</summary>
+    internal static double ScoreItem((NGram Gram, int Count)[] candidate, (NGram Gram, int Count)[][] references,
         Dictionary<NGram, double> documentFrequency, double logItems)
     {
         // Candidate tf-idf weights in n-gram insertion order (the order coco-caption sums them in).

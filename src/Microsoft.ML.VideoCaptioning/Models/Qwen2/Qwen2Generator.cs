@@ -53,10 +53,17 @@ public sealed record GenerationOptions
 /// </summary>
 public static class Qwen2Generator
 {
-    /// <summary>Generates for each row of <paramref name="inputsEmbeds"/> (B, P, H); returns the new token ids per row.</summary>
-    public static long[][] Generate(Qwen2ForCausalLM lm, Tensor inputsEmbeds, Tensor? attentionMask, GenerationOptions options)
+    /// <summary>
+    /// Generates for each row of <paramref name="inputsEmbeds"/> (B, P, H); returns the new token ids per row. With
+    /// sampling, the rows flagged in <paramref name="greedyRows"/> take the argmax instead (self-critical training decodes
+    /// its greedy baseline in the same batch as its samples).
+    /// </summary>
+    public static long[][] Generate(Qwen2ForCausalLM lm, Tensor inputsEmbeds, Tensor? attentionMask, GenerationOptions options,
+        bool[]? greedyRows = null)
     {
         options.Validate();
+        if (greedyRows != null && (!options.DoSample || greedyRows.Length != inputsEmbeds.Size(0)))
+            throw new ArgumentException("greedyRows needs DoSample and one flag per row.", nameof(greedyRows));
         using var noGrad = Torch.NoGrad();
         using var scope = TensorScope.Open();
         var dev = inputsEmbeds.Device;
@@ -65,7 +72,7 @@ public static class Qwen2Generator
         if (options.Seed is { } seed) Torch.ManualSeed(seed);
         return options.NumBeams > 1
             ? BeamSearch(lm, inputsEmbeds, mask, options)
-            : GreedyOrSample(lm, inputsEmbeds, mask, options);
+            : GreedyOrSample(lm, inputsEmbeds, mask, options, greedyRows);
     }
 
     private static Tensor Positions(Tensor mask) => mask.CumSum(1).Add(mask.Eq(0).To(DType.Int64), 1) - 1;
@@ -76,7 +83,7 @@ public static class Qwen2Generator
         return lm.Logits(hidden.Select(1, hidden.Size(1) - 1)).To(DType.Float32);
     }
 
-    private static long[][] GreedyOrSample(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, GenerationOptions o)
+    private static long[][] GreedyOrSample(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, GenerationOptions o, bool[]? greedyRows)
     {
         int b = (int)embeds.Size(0);
         var dev = embeds.Device;
@@ -89,6 +96,11 @@ public static class Qwen2Generator
         {
             using var stepScope = TensorScope.Open();
             var next = (o.DoSample ? Sample(logits, o) : logits.ArgMax(-1)).ToLongArray();
+            if (greedyRows != null)
+            {
+                var argmax = logits.ArgMax(-1).ToLongArray();
+                for (int i = 0; i < b; i++) if (greedyRows[i]) next[i] = argmax[i];
+            }
             for (int i = 0; i < b; i++)
             {
                 if (finished[i]) next[i] = o.PadTokenId;
