@@ -83,7 +83,7 @@ public sealed class CaptionGenerator
 
     private List<ScoredCaption> CaptionPrefix(Tensor prefix)
     {
-        var generated = Model.GenerateFromPrefix(prefix, Generation);
+        var generated = Model.GenerateFromVisualPrefix(prefix, Generation);
         // The caption's tokens: up to and including the first end-of-text (the padding after it is not part of it).
         var tokens = generated.Select(row =>
         {

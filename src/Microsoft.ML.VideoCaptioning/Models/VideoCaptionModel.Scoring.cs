@@ -48,11 +48,10 @@ public sealed partial class VideoCaptionModel
     }
 
     /// <summary>New token ids per row, generated after [visual prefix ; prompt] (see <see cref="Generate"/>).</summary>
-    public long[][] GenerateFromPrefix(Tensor visualPrefix, GenerationOptions options)
+    public long[][] GenerateFromVisualPrefix(Tensor visualPrefix, GenerationOptions options)
     {
         using var scope = TensorScope.Open();
-        using var noGrad = Torch.NoGrad();
-        return Qwen2Generator.Generate(LanguageModel, WithPrompt(visualPrefix), null, options);
+        return GenerateFromPrefixEmbeds(WithPrompt(visualPrefix), options);
     }
 
     /// <summary>

@@ -88,14 +88,14 @@ public sealed partial class VideoCaptionModel
     {
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();
-        return GenerateFromPrefix(PrefixEmbeds(features, visualMask), options);
+        return GenerateFromPrefixEmbeds(PrefixEmbeds(features, visualMask), options);
     }
 
     /// <summary>
-    /// New token ids per row from an already computed <see cref="PrefixEmbeds"/> (its gradient is not followed); with
+    /// New token ids per row after an already computed <see cref="PrefixEmbeds"/> (vision and prompt; its gradient is not followed); with
     /// sampling, rows flagged in <paramref name="greedyRows"/> decode greedily (see <see cref="Qwen2Generator.Generate"/>).
     /// </summary>
-    public long[][] GenerateFromPrefix(Tensor prefix, GenerationOptions options, bool[]? greedyRows = null)
+    public long[][] GenerateFromPrefixEmbeds(Tensor prefix, GenerationOptions options, bool[]? greedyRows = null)
     {
         using var scope = TensorScope.Open();
         using var noGrad = Torch.NoGrad();

@@ -20,11 +20,12 @@ namespace Microsoft.ML.VideoCaptioning;
 /// | Input column | Type | Output column | Type |
 /// |---|---|---|---|
 /// | features | Vector of Single (tokens, hidden) | caption | Text (empty for a row whose video failed) |
+/// | | | embedding (when <see cref="EmbeddingColumnName"/> is set) | Vector of Single (hidden): the Q-Former outputs mean-pooled and L2-normalised, for similarity search and clustering |
 /// </remarks>
 public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
 {
     internal const string LoaderSignature = "VidcapQFormerCaptioner";
-    private static VersionInfo Version => MLNet.Version("VIDQFCAP", 0x00010001, LoaderSignature, typeof(QFormerCaptionTransformer));
+    private static VersionInfo Version => MLNet.Version("VIDQFCAP", 0x00010002, LoaderSignature, typeof(QFormerCaptionTransformer));
 
     private readonly IHost _host;
     private readonly object _gate = new();
@@ -65,6 +66,12 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
     public bool EmbedLanguageModel { get; set; }
     /// <summary>Directory of the frozen language model this captioner uses.</summary>
     public string LanguageModelPath => _languageModel.Path;
+    /// <summary>
+    /// Also output each row's video embedding in this column (null, the default, = off, so prediction costs nothing more):
+    /// the Q-Former's query outputs mean-pooled and L2-normalised, so a dot product is the cosine similarity.
+    /// </summary>
+    public string? EmbeddingColumnName { get; set; }
+
     /// <summary>Epoch summaries of the training run (empty for a loaded model).</summary>
     public IReadOnlyList<EpochSummary> TrainingHistory { get; init; } = [];
 
@@ -94,6 +101,21 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
         return result;
     }
 
+    /// <summary>Video embeddings (hidden) for a batch of feature tensors; null entries (failed videos) get null.</summary>
+    public float[]?[] Embed(IReadOnlyList<Tensor?> features)
+    {
+        var result = new float[]?[features.Count];
+        var ok = Enumerable.Range(0, features.Count).Where(i => features[i] != null).ToArray();
+        if (ok.Length == 0) return result;
+        lock (_gate)
+        {
+            using var scope = TensorScope.Open();
+            var pooled = Model.Embed(Tensor.Stack(ok.Select(i => features[i]!).ToList(), 0));
+            for (int j = 0; j < ok.Length; j++) result[ok[j]] = pooled.Select(0, j).Contiguous().ToArray<float>();
+        }
+        return result;
+    }
+
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         MLNet.BeginSave(ctx, Version);
@@ -103,6 +125,7 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
         w.Write(Prompt);
         w.Write(JsonSerializer.Serialize(Generation));
         w.Write(PredictionBatchSize);
+        w.Write(EmbeddingColumnName ?? "");
         w.Write(Model.LanguageModel.model.embed_tokens.weight.DType.Name());
         var staging = Directory.CreateTempSubdirectory("vidcap-save-").FullName;
         try
@@ -134,6 +157,7 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
         string features = r.ReadString(), caption = r.ReadString(), prompt = r.ReadString();
         var generation = JsonSerializer.Deserialize<GenerationOptions>(r.ReadString()) ?? new GenerationOptions();
         int batch = r.ReadInt32();
+        string embedding = r.ReadString();
         var savedType = DTypes.Parse(r.ReadString());
         var scratch = new TemporaryDirectory();
         try
@@ -168,7 +192,10 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
                 q.Freeze();
                 var tokenizerFile = Path.Combine(qdir, "tokenizer.json");
                 return new QFormerCaptionTransformer(env, features, caption, q, lm, lmRef with { Path = lmDir },
-                    Qwen2Tokenizer.FromTokenizerJson(tokenizerFile), File.ReadAllBytes(tokenizerFile), prompt, generation, batch, lmRef.Embedded, scratch);
+                    Qwen2Tokenizer.FromTokenizerJson(tokenizerFile), File.ReadAllBytes(tokenizerFile), prompt, generation, batch, lmRef.Embedded, scratch)
+                {
+                    EmbeddingColumnName = embedding.Length > 0 ? embedding : null,
+                };
             }
             catch
             {
@@ -199,7 +226,7 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
     {
         private readonly QFormerCaptionTransformer _parent;
         private readonly DataViewSchema.Column _features;
-        private readonly int _tokens, _dim;
+        private readonly int _tokens, _dim, _embeddingDim;
 
         public Mapper(QFormerCaptionTransformer parent, DataViewSchema input) : base(input, parent.PredictionBatchSize)
         {
@@ -208,7 +235,11 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
             int expected = parent.Model.QFormer.Config.VisualDim;
             if (_dim != expected)
                 throw MLNet.WrongColumnType("features", parent.FeatureColumnName, $"Vector<Single, tokens, {expected}>", _features.Type.ToString());
-            AddedColumns = [new DataViewSchema.DetachedColumn(parent.CaptionColumnName, TextDataViewType.Instance)];
+            var caption = new DataViewSchema.DetachedColumn(parent.CaptionColumnName, TextDataViewType.Instance);
+            _embeddingDim = parent.Model.LanguageModel.Config.HiddenSize;
+            AddedColumns = parent.EmbeddingColumnName is { } e
+                ? [caption, new DataViewSchema.DetachedColumn(e, new VectorDataViewType(NumberDataViewType.Single, _embeddingDim))]
+                : [caption];
         }
 
         protected override IReadOnlyList<DataViewSchema.DetachedColumn> AddedColumns { get; }
@@ -222,7 +253,13 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
             using var scope = TensorScope.Open();
             var tensors = prepared.Select(p => p is float[] v ? Tensor.From(v, _tokens, _dim) : null).ToList();
             var captions = _parent.Caption(tensors);
-            return captions.Select(c => new object[] { (c ?? "").AsMemory() }).ToArray();
+            if (AddedColumns.Count == 1) return captions.Select(c => new object[] { (c ?? "").AsMemory() }).ToArray();
+            var embeddings = _parent.Embed(tensors);
+            return captions.Select((c, i) => new object[]
+            {
+                (c ?? "").AsMemory(),
+                embeddings[i] is { } v ? new VBuffer<float>(_embeddingDim, v) : new VBuffer<float>(_embeddingDim, 0, [], []),
+            }).ToArray();
         }
     }
 

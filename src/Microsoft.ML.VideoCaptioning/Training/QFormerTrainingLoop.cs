@@ -230,7 +230,7 @@ public sealed class QFormerTrainingLoop
         var prefix = model.PrefixEmbeds(features);
         var sampling = _o.Generation with { DoSample = true, Temperature = 1.0, TopK = 0, TopP = 1.0, NumBeams = 1, Seed = null };
         var flags = greedy ? Enumerable.Range(0, b * perClip).Select(r => r % perClip == k).ToArray() : null;
-        var generated = model.GenerateFromPrefix(prefix.RepeatInterleave(perClip, 0), sampling, flags);
+        var generated = model.GenerateFromPrefixEmbeds(prefix.RepeatInterleave(perClip, 0), sampling, flags);
         var texts = generated.Select(g => _tokenizer.Decode(g.Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim()).ToArray();
         var r = rewards.Score(Enumerable.Range(0, b * perClip).Select(row => clips[row / perClip]).ToArray(), texts);
         var samples = new long[b * k][];
@@ -332,7 +332,7 @@ public sealed class QFormerTrainingLoop
             n += idx.Length;
             var captionRows = idx.Where(i => i < toCaption).ToArray();
             if (captionRows.Length == 0) continue;
-            var generated = model.GenerateFromPrefix(prefix.Narrow(0, 0, captionRows.Length), _o.Generation);
+            var generated = model.GenerateFromPrefixEmbeds(prefix.Narrow(0, 0, captionRows.Length), _o.Generation);
             for (int j = 0; j < captionRows.Length; j++)
                 candidates[validation[captionRows[j]].Id] = _tokenizer.Decode(generated[j].Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim();
         }

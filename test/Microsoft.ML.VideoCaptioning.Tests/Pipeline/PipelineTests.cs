@@ -220,6 +220,42 @@ public class PipelineTests(TinyPipelineFixture f) : IClassFixture<TinyPipelineFi
         Assert.Contains(warnings, w => w.StartsWith(bad + ": ", StringComparison.Ordinal));
     }
 
+    public sealed class EmbeddingPrediction
+    {
+        public string? Caption { get; set; }
+        [VectorType(32)] public float[]? Embedding { get; set; }
+    }
+
+    [Fact]
+    public void TheOptionalEmbeddingColumnIsUnitLengthSavedWithTheModelAndTheSameRowByRow()
+    {
+        var ml = new MLContext();
+        var chain = (TransformerChain<ITransformer>)ml.Model.Load(f.Zip, out var schema);
+        try
+        {
+            Assert.Null(chain.GetOutputSchema(schema).GetColumnOrNull("Embedding"));   // off by default
+            ((QFormerCaptionTransformer)chain.Last()).EmbeddingColumnName = "Embedding";
+            var zip = Path.Combine(f.Dir, "with-embedding.zip");
+            ml.Model.Save(chain, schema, zip);
+            using var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(zip, out _);
+            var bad = Path.Combine(f.Dir, "broken-embedding.mp4");
+            File.WriteAllText(bad, "not a video");
+            var rows = f.Test.Append(new VideoCaptionRow { VideoPath = bad, Captions = ["x"] }).ToList();
+            var embeddings = loaded.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float[]>("Embedding").ToList();
+            for (int i = 0; i < f.Test.Count; i++)
+                Assert.Equal(1.0, Math.Sqrt(embeddings[i].Sum(v => (double)v * v)), 5);
+            Assert.All(embeddings[^1], v => Assert.Equal(0f, v));   // a failed video has no embedding
+            Assert.Contains(Enumerable.Range(1, f.Test.Count - 1), j => embeddings[j].Zip(embeddings[0]).Sum(p => p.First * p.Second) < 0.999999);
+            var engine = ml.Model.CreatePredictionEngine<VideoInput, EmbeddingPrediction>(loaded);
+            var one = engine.Predict(new VideoInput { VideoPath = f.Test[1].VideoPath });
+            for (int k = 0; k < 32; k++) Assert.Equal(embeddings[1][k], one.Embedding![k], 5);
+        }
+        finally
+        {
+            chain.Dispose();
+        }
+    }
+
     [Fact]
     public void TheFeatureCacheIsSharedWithTheFeaturizeJob()
     {

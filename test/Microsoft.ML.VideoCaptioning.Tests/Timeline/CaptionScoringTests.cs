@@ -65,7 +65,7 @@ public class CaptionScoringTests(TinyRandomCaptioner tiny) : IClassFixture<TinyR
         using var scope = TensorScope.Open();
         var features = RandomFeatures(2, 6);
         var prefix = model.VisualPrefix(features);
-        var generated = model.GenerateFromPrefix(prefix, tiny.Generator.Generation);
+        var generated = model.GenerateFromVisualPrefix(prefix, tiny.Generator.Generation);
 
         var captions = tiny.Generator.Caption(features);
 
