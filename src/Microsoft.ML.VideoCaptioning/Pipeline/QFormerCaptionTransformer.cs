@@ -84,36 +84,33 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input) => new Mapper(this, input.Schema).Transform(input);
 
     /// <summary>Captions for a batch of feature tensors (N, hidden); null entries (failed videos) get null.</summary>
-    public string?[] Caption(IReadOnlyList<Tensor?> features)
+    public string?[] Caption(IReadOnlyList<Tensor?> features) => Run(features, embed: false).Captions;
+
+    /// <summary>Video embeddings (hidden) for a batch of feature tensors; null entries (failed videos) get null.</summary>
+    public float[]?[] Embed(IReadOnlyList<Tensor?> features) => Run(features, embed: true).Embeddings!;
+
+    /// <summary>Captions, and with <paramref name="embed"/> embeddings, from one Q-Former pass over the batch.</summary>
+    private (string?[] Captions, float[]?[]? Embeddings) Run(IReadOnlyList<Tensor?> features, bool embed)
     {
-        var result = new string?[features.Count];
+        var captions = new string?[features.Count];
+        var embeddings = embed ? new float[]?[features.Count] : null;
         var ok = Enumerable.Range(0, features.Count).Where(i => features[i] != null).ToArray();
-        if (ok.Length == 0) return result;
+        if (ok.Length == 0) return (captions, embeddings);
         // one batch at a time on the shared model; callers on other threads queue here
         lock (_gate)
         {
             using var scope = TensorScope.Open();
-            var batch = Tensor.Stack(ok.Select(i => features[i]!).ToList(), 0);
-            var ids = Model.Generate(batch, Generation);
+            using var noGrad = Torch.NoGrad();
+            var visual = Model.VisualPrefix(Tensor.Stack(ok.Select(i => features[i]!).ToList(), 0));
+            var ids = Model.GenerateFromVisualPrefix(visual, Generation);
+            var pooled = embed ? VideoCaptionModel.PooledEmbedding(visual) : null;
             for (int j = 0; j < ok.Length; j++)
-                result[ok[j]] = Tokenizer.Decode(ids[j].Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim();
+            {
+                captions[ok[j]] = Tokenizer.Decode(ids[j].Select(v => (int)v).ToArray(), skipSpecialTokens: true).Trim();
+                if (pooled != null) embeddings![ok[j]] = pooled.Select(0, j).Contiguous().ToArray<float>();
+            }
         }
-        return result;
-    }
-
-    /// <summary>Video embeddings (hidden) for a batch of feature tensors; null entries (failed videos) get null.</summary>
-    public float[]?[] Embed(IReadOnlyList<Tensor?> features)
-    {
-        var result = new float[]?[features.Count];
-        var ok = Enumerable.Range(0, features.Count).Where(i => features[i] != null).ToArray();
-        if (ok.Length == 0) return result;
-        lock (_gate)
-        {
-            using var scope = TensorScope.Open();
-            var pooled = Model.Embed(Tensor.Stack(ok.Select(i => features[i]!).ToList(), 0));
-            for (int j = 0; j < ok.Length; j++) result[ok[j]] = pooled.Select(0, j).Contiguous().ToArray<float>();
-        }
-        return result;
+        return (captions, embeddings);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
@@ -252,9 +249,8 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
         {
             using var scope = TensorScope.Open();
             var tensors = prepared.Select(p => p is float[] v ? Tensor.From(v, _tokens, _dim) : null).ToList();
-            var captions = _parent.Caption(tensors);
-            if (AddedColumns.Count == 1) return captions.Select(c => new object[] { (c ?? "").AsMemory() }).ToArray();
-            var embeddings = _parent.Embed(tensors);
+            var (captions, embeddings) = _parent.Run(tensors, embed: AddedColumns.Count > 1);
+            if (embeddings == null) return captions.Select(c => new object[] { (c ?? "").AsMemory() }).ToArray();
             return captions.Select((c, i) => new object[]
             {
                 (c ?? "").AsMemory(),
