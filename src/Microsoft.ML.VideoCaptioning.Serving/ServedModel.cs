@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.VideoCaptioning.Serving;
 
@@ -12,7 +11,7 @@ namespace Microsoft.ML.VideoCaptioning.Serving;
 internal sealed class ServedModel : IDisposable
 {
     private readonly TransformerChain<ITransformer> _chain;
-    private readonly Dictionary<string, string> _errors = new();
+    private readonly VideoFailureLog _failures;
 
     private ServedModel(MLContext ml, TransformerChain<ITransformer> chain, VideoFrameSamplerTransformer sampler, QFormerCaptionTransformer captioner)
     {
@@ -33,13 +32,7 @@ internal sealed class ServedModel : IDisposable
             ["qformer_queries"] = captioner.Model.QFormer.Config.NumQueries,
             ["language_model_hidden_size"] = captioner.Model.LanguageModel.Config.HiddenSize,
         };
-        // Decoding errors arrive as warnings "<video path>: <reason>" on the context's log.
-        ml.Log += (_, e) =>
-        {
-            if (e.Kind != ChannelMessageKind.Warning) return;
-            var cut = e.RawMessage.IndexOf(": ", StringComparison.Ordinal);
-            if (cut > 0) lock (_errors) _errors[e.RawMessage[..cut]] = e.RawMessage[(cut + 2)..];
-        };
+        _failures = new VideoFailureLog(ml);
     }
 
     public MLContext Context { get; }
@@ -51,11 +44,7 @@ internal sealed class ServedModel : IDisposable
     public JsonObject Description { get; }
 
     /// <summary>The reason a video failed (and forgets it), when the pipeline reported one.</summary>
-    public string? TakeError(string videoPath)
-    {
-        lock (_errors)
-            return _errors.Remove(Path.GetFullPath(videoPath), out var e) || _errors.Remove(videoPath, out e) ? e : null;
-    }
+    public string? TakeError(string videoPath) => _failures.Take(videoPath);
 
     /// <summary>Loads the zip; throws <see cref="ModelPackageException"/> when it is not a video captioner this server can feed.</summary>
     public static ServedModel Load(string path, int? gpuDeviceId, VideoCaptioningLoadOptions options)
@@ -78,5 +67,9 @@ internal sealed class ServedModel : IDisposable
         }
     }
 
-    public void Dispose() => _chain.Dispose();
+    public void Dispose()
+    {
+        _failures.Dispose();
+        _chain.Dispose();
+    }
 }

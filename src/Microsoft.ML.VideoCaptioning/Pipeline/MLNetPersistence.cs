@@ -156,6 +156,15 @@ namespace Microsoft.ML.VideoCaptioning
         /// <summary>A schema shape of a data view's schema (ML.NET's <c>SchemaShape.Create</c> is internal).</summary>
         public static SchemaShape Shape(DataViewSchema schema) => SchemaShape.Create(schema);
 
+        /// <summary>A text annotation of a column, or null when it has none.</summary>
+        public static string? TextAnnotation(DataViewSchema.Column column, string name)
+        {
+            if (column.Annotations.Schema.GetColumnOrNull(name) is not { } a) return null;
+            ReadOnlyMemory<char> v = default;
+            column.Annotations.GetGetter<ReadOnlyMemory<char>>(a)(ref v);
+            return v.ToString();
+        }
+
         /// <summary>ML.NET's own exception for a missing column ("Could not find input column 'X'").</summary>
         public static Exception MissingColumn(string role, string column) => Contracts.ExceptSchemaMismatch("inputSchema", role, column);
 

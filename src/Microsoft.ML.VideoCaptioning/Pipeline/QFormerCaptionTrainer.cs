@@ -129,6 +129,9 @@ public sealed class QFormerCaptionTrainer : IEstimator<QFormerCaptionTransformer
         var key = VJepaFeaturizerTransformer.FeatureCacheKey.Of(features);
         var pathColumn = key != null ? data.Schema.GetColumnOrNull(key.VideoPathColumn) : null;
         var cache = key != null ? new FeatureCache(key.Directory) : null;
+        // After `vidcap featurize` every entry is usually in the cache already: then the features are not read at all here.
+        if (cache != null && pathColumn is { } cachedPath && AllCached(data, label, cachedPath, cache, key!) is { } cached)
+            return Checked(cached.Examples, cached.Skipped, what, ch);
         var list = new List<CaptionExample>();
         int failed = 0, index = 0;
         using var cursor = data.GetRowCursor(pathColumn is { } pc ? [features, label, pc] : [features, label]);
@@ -151,9 +154,33 @@ public sealed class QFormerCaptionTrainer : IEstimator<QFormerCaptionTransformer
             if (values == null || captions.Length == 0) { failed++; continue; }
             list.Add(new CaptionExample(id, captions, InMemory(values, features)));
         }
+        return Checked(list, failed, what, ch);
+    }
+
+    private static List<CaptionExample> Checked(List<CaptionExample> list, int failed, string what, IChannel ch)
+    {
         if (failed > 0) ch.Warning($"{failed} {what} rows were skipped: their video failed or they have no caption.");
         if (list.Count == 0) throw new InvalidDataException($"No usable {what} rows ({failed} failed or had no caption).");
         return list;
+    }
+
+    /// <summary>Examples read from the feature cache when every row's entry is valid there; null when one is not.</summary>
+    private (List<CaptionExample> Examples, int Skipped)? AllCached(IDataView data, DataViewSchema.Column label, DataViewSchema.Column path,
+        FeatureCache cache, VJepaFeaturizerTransformer.FeatureCacheKey key)
+    {
+        var list = new List<CaptionExample>();
+        int skipped = 0;
+        using var cursor = data.GetRowCursor([label, path]);
+        while (cursor.MoveNext())
+        {
+            _options.CancellationToken.ThrowIfCancellationRequested();
+            var video = Path.GetFullPath(((ReadOnlyMemory<char>)BatchRowMapper.ReadValue(cursor, path)).ToString());
+            if (cache.Check(video, key.Encoder, key.Preprocessing).State != CacheEntryState.Valid) return null;
+            var captions = Captions(cursor, label);
+            if (captions.Length == 0) { skipped++; continue; }
+            list.Add(new CaptionExample(video, captions, cache.Loader(video)));
+        }
+        return (list, skipped);
     }
 
     private static Func<Tensor> InMemory(float[] values, DataViewSchema.Column column)

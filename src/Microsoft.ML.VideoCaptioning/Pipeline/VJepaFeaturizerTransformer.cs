@@ -173,10 +173,7 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
 
         public static FeatureCacheKey? Of(DataViewSchema.Column column)
         {
-            if (column.Annotations.Schema.GetColumnOrNull(Annotation) is not { } a) return null;
-            ReadOnlyMemory<char> v = default;
-            column.Annotations.GetGetter<ReadOnlyMemory<char>>(a)(ref v);
-            return JsonSerializer.Deserialize<FeatureCacheKey>(v.Span);
+            return MLNet.TextAnnotation(column, Annotation) is { } json ? JsonSerializer.Deserialize<FeatureCacheKey>(json) : null;
         }
     }
 
@@ -207,8 +204,8 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
             int tokens = f.TokenCount(_frameCount);
             _size = tokens * f.FeatureDim;
             // Frames from SampleVideoFrames carry their video and settings: then cached videos are not decoded at all.
-            var pathName = Text(_frames, VideoFrameSamplerTransformer.VideoPathAnnotation);
-            var json = Text(_frames, VideoFrameSamplerTransformer.SamplingAnnotation);
+            var pathName = MLNet.TextAnnotation(_frames, VideoFrameSamplerTransformer.VideoPathAnnotation);
+            var json = MLNet.TextAnnotation(_frames, VideoFrameSamplerTransformer.SamplingAnnotation);
             if (pathName != null && json != null && input.GetColumnOrNull(pathName) is { Type: TextDataViewType } p)
             {
                 _path = p;
@@ -224,14 +221,6 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
             }
             AddedColumns = [new DataViewSchema.DetachedColumn(parent.Options.OutputColumnName,
                 new VectorDataViewType(NumberDataViewType.Single, tokens, f.FeatureDim), annotations.ToAnnotations())];
-        }
-
-        private static string? Text(DataViewSchema.Column c, string annotation)
-        {
-            if (c.Annotations.Schema.GetColumnOrNull(annotation) is not { } a) return null;
-            ReadOnlyMemory<char> v = default;
-            c.Annotations.GetGetter<ReadOnlyMemory<char>>(a)(ref v);
-            return v.ToString();
         }
 
         protected override IReadOnlyList<DataViewSchema.DetachedColumn> AddedColumns { get; }
@@ -268,7 +257,7 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
                 {
                     if (r.Error != null)
                     {
-                        ch.Warning($"{r.Video}: {r.Error}");
+                        ch.Warning(VideoFailureLog.Message(r.Video, r.Error));
                         continue;
                     }
                     using (r.Features)

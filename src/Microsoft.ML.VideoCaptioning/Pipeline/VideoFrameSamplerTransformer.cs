@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -166,7 +165,7 @@ public sealed class VideoFrameSamplerTransformer : ITransformer
             return results.Select(r =>
             {
                 if (r.Succeeded) return new object[] { new VBuffer<float>(size, r.Clip!.Pixels) };
-                ch.Warning($"{r.Path}: {r.Error!.Message}");
+                ch.Warning(VideoFailureLog.Message(r.Path, r.Error!.Message));
                 return new object[] { new VBuffer<float>(size, 0, [], []) };
             }).ToArray();
         }

@@ -46,13 +46,7 @@ public static class CaptionCommand
                     output.Add(new { video = input, error = "not found" });
                 }
             }
-            var errors = new Dictionary<string, string>();
-            ml.Log += (_, e) =>
-            {
-                if (e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Warning) return;
-                var cut = e.RawMessage.IndexOf(": ", StringComparison.Ordinal);
-                if (cut > 0) lock (errors) errors[e.RawMessage[..cut]] = e.RawMessage[(cut + 2)..];
-            };
+            using var failures = new VideoFailureLog(ml);
             if (videos.Count > 0)
             {
                 using var loaded = (IDisposable)ml.VideoCaptioning().LoadModel(p.GetValue(model)!, out _, new VideoCaptioningLoadOptions
@@ -69,7 +63,7 @@ public static class CaptionCommand
                     if (string.IsNullOrEmpty(captions[i]))
                     {
                         failed++;
-                        var err = errors.GetValueOrDefault(Path.GetFullPath(videos[i])) ?? errors.GetValueOrDefault(videos[i]) ?? "could not be captioned";
+                        var err = failures.Take(videos[i]) ?? "could not be captioned";
                         Console.Error.WriteLine($"{videos[i]}: failed: {err}");
                         output.Add(new { video = videos[i], error = err });
                         continue;
