@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Features;
 
@@ -44,7 +45,7 @@ public sealed class FeatureCache
 
     private static Dictionary<string, string> Expected(string videoPath, string encoderIdentity, string preprocessing)
     {
-        var fi = new FileInfo(videoPath);
+        var fi = VideoFile.Resolve(videoPath);
         return new Dictionary<string, string>
         {
             ["vidcap.version"] = Version,

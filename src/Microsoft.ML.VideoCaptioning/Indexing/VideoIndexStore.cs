@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Indexing;
 
@@ -102,7 +103,7 @@ public sealed class VideoIndexStore
 
     private static Dictionary<string, string> Expected(string videoPath, string producer)
     {
-        var info = new FileInfo(videoPath);
+        var info = VideoFile.Resolve(videoPath);
         return new Dictionary<string, string>
         {
             ["vidcap.index_version"] = Version,

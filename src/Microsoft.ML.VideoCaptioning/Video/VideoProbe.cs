@@ -37,7 +37,7 @@ public static class VideoProbe
     internal static VideoInfo Read(ToolSession session)
     {
         string path = session.VideoPath;
-        if (new FileInfo(path).Length == 0)
+        if (VideoFile.Resolve(path).Length == 0)
             throw new VideoDecodeException(VideoDecodeReason.NotAVideo, path, $"Video file '{path}' is empty (0 bytes). Replace it with a complete copy.");
 
         // -count_packets demuxes the whole file (no decoding), for containers that do not record a frame count;

@@ -56,6 +56,29 @@ public sealed class FeaturizeJobTests : IDisposable
     }
 
     [Fact]
+    public void AVideoReachedThroughASymbolicLinkIsStampedByItsTarget()
+    {
+        using var f = new VJepaFeaturizer(_encoder, new VJepaEncoderOptions { BatchSize = 2 });
+        var cache = new FeatureCache(Path.Combine(_dir, "cache"));
+        string target = Path.Combine(_dir, "target.mp4"), link = Path.Combine(_dir, "link.mp4");
+        File.Copy(_videos[0], target);
+        File.CreateSymbolicLink(link, target);
+        string preprocessing = VJepaFeaturizer.DescribePreprocessing(_sampling);
+        Assert.Equal(1, FeaturizeJob.Run([link], f, _sampling, cache).Computed);
+        Assert.Equal(CacheEntryState.Valid, cache.Check(link, f.EncoderIdentity, preprocessing).State);
+
+        // replacing the target (same link, same link time stamp) makes the entry stale
+        File.Copy(_videos[1], target, overwrite: true);
+        File.SetLastWriteTimeUtc(target, DateTime.UtcNow.AddMinutes(5));
+        Assert.Equal((CacheEntryState.Stale, "vidcap.video_size changed"), cache.Check(link, f.EncoderIdentity, preprocessing));
+
+        // an empty file behind a link is named as empty, not sent to ffprobe
+        File.WriteAllBytes(target, []);
+        var e = Assert.Throws<VideoDecodeException>(() => new VideoFrameSampler(_sampling).Sample(link));
+        Assert.Contains("is empty (0 bytes)", e.Message);
+    }
+
+    [Fact]
     public void ShardsPartitionTheDataset()
     {
         using var f = new VJepaFeaturizer(_encoder);
