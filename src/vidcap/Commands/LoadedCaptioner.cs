@@ -8,27 +8,19 @@ using Microsoft.ML.VideoCaptioning.Video;
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
 
 /// <summary>
-/// A model zip loaded for timeline captioning, indexing and search: the model, its pieces (<see cref="TrainedCaptioner"/>)
-/// and an identity of the file for resumable indexes.
+/// A model zip loaded for indexing and search: its pieces (<see cref="TrainedCaptioner"/>) and an identity of the file
+/// for resumable indexes; disposing it disposes the model.
 /// </summary>
 public sealed class LoadedCaptioner : IDisposable
 {
     private readonly IDisposable? _owner;
 
-    private LoadedCaptioner(MLContext context, ITransformer model, TrainedCaptioner parts, string identity)
+    private LoadedCaptioner(ITransformer model, TrainedCaptioner parts, string identity)
     {
-        Context = context;
-        Model = model;
         Parts = parts;
         Identity = identity;
         _owner = model as IDisposable;
     }
-
-    /// <summary>The context the model was loaded in.</summary>
-    public MLContext Context { get; }
-
-    /// <summary>The loaded model.</summary>
-    public ITransformer Model { get; }
 
     /// <summary>The model's sampling, encoder and caption generator.</summary>
     public TrainedCaptioner Parts { get; }
@@ -62,7 +54,7 @@ public sealed class LoadedCaptioner : IDisposable
         }
         var file = new FileInfo(modelPath);
         string identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}")))[..16];
-        return new LoadedCaptioner(ml, model, parts, identity);
+        return new LoadedCaptioner(model, parts, identity);
     }
 
     public void Dispose() => _owner?.Dispose();

@@ -26,8 +26,6 @@ public sealed record DemoOptions
     public int TestClips { get; init; } = 60;
     public int Seed { get; init; } = 1;
     public int Epochs { get; init; } = 40;
-    /// <summary>Clips per Q-Former training step.</summary>
-    public int BatchSize { get; init; } = 16;
     /// <summary>Self-critical (SCST) epochs after the cross-entropy epochs (0 = off).</summary>
     public int ScstEpochs { get; init; }
     /// <summary>Learning rate of the SCST epochs.</summary>
@@ -134,7 +132,7 @@ public static class DemoRunner
             LanguageModelPath = lmDir,
             PredictionBatchSize = 16,
             QFormer = new QFormerConfig { NumQueries = 32, NumHeads = 4, Depth = 2, Dropout = 0.05, MlpDropout = 0.05, VisualGridTime = Frames / Encoder.TubeletSize, VisualGridHeight = Encoder.GridSize, VisualGridWidth = Encoder.GridSize },
-            Epochs = o.Epochs, BatchSize = o.BatchSize, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
+            Epochs = o.Epochs, BatchSize = 16, GradientAccumulationSteps = 1, LearningRate = 4e-3, WeightDecay = 0.03,
             WarmupSteps = 20, Schedule = LearningRateSchedule.Cosine, MinLearningRateRatio = 0.05, MaxGradNorm = 1.0,
             SelectionMetric = "CIDEr", Seed = (ulong)o.Seed, CheckpointDirectory = checkpoints,
             Generation = new GenerationOptions { MaxNewTokens = 16 }, ScstEpochs = o.ScstEpochs, ScstLearningRate = o.ScstLearningRate,
@@ -166,7 +164,7 @@ public static class DemoRunner
         if (o.TimelineSegments > 0)
         {
             log($"captioning a long video of {o.TimelineSegments} known segments in {DemoTimeline.WindowSeconds:F0}-second windows");
-            (strip, _, var timelineMetrics) = DemoTimeline.Run(ml, model, root, DemoTimeline.Segments(o.TimelineSegments, o.Seed), world, o.Seed);
+            (strip, var timelineMetrics) = DemoTimeline.Run(ml, model, root, DemoTimeline.Segments(o.TimelineSegments, o.Seed), world, o.Seed);
             foreach (var (k, v) in timelineMetrics) result[k] = v;
         }
         result["test_clips"] = testRows.Count;

@@ -35,10 +35,10 @@ public static class DemoTimeline
     /// <summary>
     /// Renders <paramref name="segments"/> (passes of <see cref="WindowSeconds"/> at the world's frame rate), captions the
     /// video with <paramref name="model"/>, writes a thumbnail per window under <paramref name="root"/>/timeline, and
-    /// returns the windows with the truth, the caption result and the share of windows naming the right colour, shape,
-    /// motion and all three.
+    /// returns the windows with their captions and what they show, and the share of windows naming the right colour,
+    /// shape, motion and all three.
     /// </summary>
-    public static (IReadOnlyList<DemoTimelineWindow> Windows, TimelineResult Result, IReadOnlyDictionary<string, double> Metrics) Run(
+    public static (IReadOnlyList<DemoTimelineWindow> Windows, IReadOnlyDictionary<string, double> Metrics) Run(
         MLContext ml, ITransformer model, string root, IReadOnlyList<SyntheticSegment> segments, SyntheticWorldOptions world, int seed)
     {
         var dir = Path.Combine(root, "timeline");
@@ -60,7 +60,7 @@ public static class DemoTimeline
         foreach (var (attribute, accuracy) in DemoRunner.AttributeAccuracy(windows.Select(w => w.TrueCaption).ToList(), windows.Select(w => w.Caption ?? "").ToList()))
             metrics[$"timeline_accuracy_{attribute}"] = accuracy;
         metrics["timeline_windows"] = windows.Count;
-        return (windows, result, metrics);
+        return (windows, metrics);
     }
 
     /// <summary>The index of the segment playing at <paramref name="seconds"/>, given the segments' start times.</summary>

@@ -25,7 +25,7 @@ public class DemoCaptionerAccuracyTests(DemoCaptionerFixture demo, ITestOutputHe
     [Fact]
     public void ALongVideoOfKnownSegmentsGetsTheirCaptionsAtTheSingleClipAccuracyWithBoundariesWithinOneWindow()
     {
-        var segments = DemoTimeline.Segments(8, seed: 11);   // not the demo's own long video
+        var segments = DemoTimeline.Segments(16, seed: 11);   // not the demo's own long video
         string path = Path.Combine(demo.Options.OutputDirectory, "sequence.mp4");
         var world = demo.Options.World;
         var starts = SyntheticWorld.RenderSequence(path, segments, side: world.MinSize, framesPerPass: (int)(DemoTimeline.WindowSeconds * world.FramesPerSecond), options: world, seed: 11);

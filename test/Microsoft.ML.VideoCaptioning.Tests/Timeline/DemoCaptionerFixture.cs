@@ -17,7 +17,7 @@ public sealed class DemoCaptionerFixture : IDisposable
         Options = new DemoOptions
         {
             OutputDirectory = Directory.CreateTempSubdirectory("vidcap-demo-captioner-").FullName,
-            Clips = 200, TestClips = 40, Epochs = 20, BatchSize = 8, Seed = 1, LanguageModelSteps = 80, ReportClips = 0,
+            Clips = 200, TestClips = 40, Epochs = 30, Seed = 1, LanguageModelSteps = 80, ReportClips = 0,
             World = new SyntheticWorldOptions { MinSize = 64, MaxSize = 64, MinFrames = 16, MaxFrames = 16, PathJitter = 0 },
         };
         var log = new List<string>();
