@@ -15,7 +15,6 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(CaptionCommand.Create());
-        root.Subcommands.Add(TimelineCommand.Create());
         root.Subcommands.Add(IndexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(DemoCommand.Demo());

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.VideoCaptioning.Data;
 using Microsoft.ML.VideoCaptioning.Evaluation;
+using Microsoft.ML.VideoCaptioning.Timeline;
 
 namespace Microsoft.ML.VideoCaptioning;
 
@@ -91,6 +92,51 @@ public sealed class VideoCaptioningCatalog
         {
             throw new ModelPackageException($"{path}: not a readable ML.NET model zip ({Unwrap(e).Message}).", e);
         }
+    }
+
+    /// <summary>
+    /// Captions a long video window by window with a trained captioner: the video is cut into windows (fixed, or at shot
+    /// changes), each window sampled as the model samples a clip, featurized and captioned in batches, neighbouring windows
+    /// with the same caption merged into segments. One decoding pass per video; memory stays flat in its length.
+    /// </summary>
+    /// <param name="model">A model that samples, encodes and captions videos itself (see <see cref="TrainedCaptioner.From"/>).</param>
+    /// <param name="videoPath">The video.</param>
+    /// <param name="options">How the video is cut (default: 4-second windows that touch).</param>
+    /// <param name="batchSize">Windows per encoder and generation call.</param>
+    /// <param name="cancellationToken">Stops decoding and captioning.</param>
+    /// <returns>Every window's caption, the merged segments (they tile the video) and the damaged stretches.</returns>
+    /// <exception cref="Video.VideoDecodeException">The video is missing or unreadable.</exception>
+    public TimelineResult CaptionTimeline(ITransformer model, string videoPath, TimelineOptions? options = null, int batchSize = 8,
+        CancellationToken cancellationToken = default) =>
+        Timeline(model, options, batchSize).Caption(videoPath, cancellationToken);
+
+    /// <summary>
+    /// Timeline captions of many videos as an <see cref="IDataView"/>: one row per window with <c>VideoPath</c> (Text),
+    /// <c>Start</c> and <c>End</c> (seconds, Double), <c>Caption</c> (Text; empty for a damaged window) and
+    /// <c>Confidence</c> (Double: mean token log-probability; NaN when damaged), in video and time order — the windows of
+    /// <see cref="CaptionTimeline(ITransformer, string, TimelineOptions?, int, CancellationToken)"/>. Lazy: each cursor decodes
+    /// and captions as it reads. A missing or unreadable video has no rows and a warning "<c>video: reason</c>" in
+    /// <c>MLContext.Log</c> (<see cref="VideoFailureLog"/>).
+    /// </summary>
+    /// <param name="model">A model that samples, encodes and captions videos itself.</param>
+    /// <param name="videos">Rows naming the videos.</param>
+    /// <param name="videoPathColumnName">The column with the video paths (Text).</param>
+    /// <param name="options">How the videos are cut.</param>
+    /// <param name="batchSize">Windows per encoder and generation call.</param>
+    public IDataView CaptionTimeline(ITransformer model, IDataView videos, string videoPathColumnName = "VideoPath", TimelineOptions? options = null, int batchSize = 8)
+    {
+        ArgumentNullException.ThrowIfNull(videos);
+        var column = videos.Schema.GetColumnOrNull(videoPathColumnName) ?? throw MLNet.MissingColumn("video path", videoPathColumnName);
+        if (column.Type is not TextDataViewType) throw MLNet.WrongColumnType("video path", videoPathColumnName, "Text", column.Type.ToString());
+        var captioner = Timeline(model, options, batchSize);
+        var host = MLNet.Host(_ml, nameof(TimelineCaptioner));
+        return _ml.Data.LoadFromEnumerable(TimelineRow.Read(videos, column, captioner, host));   // an iterator: each cursor runs it anew
+    }
+
+    private static TimelineCaptioner Timeline(ITransformer model, TimelineOptions? options, int batchSize)
+    {
+        var parts = TrainedCaptioner.From(model);
+        return new TimelineCaptioner(new VideoTimelineReader(parts.Sampling, options), parts.Featurizer, parts.Generator, batchSize);
     }
 
     private static Exception Unwrap(Exception e)

@@ -33,16 +33,28 @@ public static class CaptionOverlay
             string vf = output.EndsWith(".gif", StringComparison.OrdinalIgnoreCase)
                 ? $"{scale},split[a][b];[a]palettegen=max_colors=64[p];[b][p]paletteuse"
                 : scale;
-            var psi = new ProcessStartInfo(MediaTools.FFmpeg(video), ["-v", "error", "-y", "-t", maxSeconds.ToString(), "-i", video, "-vf", vf, "-an", output])
-            { RedirectStandardError = true };
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
-            var err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException($"ffmpeg could not write {output}: {err.Trim()}");
+            RunFFmpeg(video, ["-v", "error", "-y", "-t", maxSeconds.ToString(), "-i", video, "-vf", vf, "-an", output], output);
         }
         finally
         {
             File.Delete(textFile);
         }
+    }
+
+    /// <summary>Writes the frame of <paramref name="video"/> at <paramref name="seconds"/>, <paramref name="width"/> pixels wide, as an image (format from the extension, e.g. .png).</summary>
+    public static void WriteThumbnail(string video, double seconds, string output, int width = 128)
+    {
+        if (!File.Exists(video)) throw new FileNotFoundException($"Video not found: {video}", video);
+        RunFFmpeg(video, ["-v", "error", "-y", "-ss", seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), "-i", video,
+            "-frames:v", "1", "-vf", $"scale={width}:-2:flags=neighbor", output], output);
+    }
+
+    private static void RunFFmpeg(string video, string[] arguments, string output)
+    {
+        var psi = new ProcessStartInfo(MediaTools.FFmpeg(video), arguments) { RedirectStandardError = true };
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"ffmpeg could not write {output}: {err.Trim()}");
     }
 }

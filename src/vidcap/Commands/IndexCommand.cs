@@ -17,7 +17,7 @@ public static class IndexCommand
         var model = new Option<string>("--model") { Description = "Model zip written by vidcap train or vidcap demo", Required = true };
         var output = new Option<string>("--out") { Description = "Index directory (created, or resumed when it exists)", Required = true };
         var timeline = new Option<bool>("--timeline") { Description = "One entry per window of each video (with its times) instead of one per video" };
-        var windows = new TimelineCommand.WindowOptions();
+        var windows = new TimelineCaptions.WindowOptions();
         var format = new Option<string>("--format") { Description = "index, or parquet to also write entries.parquet (video, start, end, caption, confidence, embedding)", DefaultValueFactory = _ => "index" };
         var batch = new Option<int>("--batch-size") { Description = "Clips per encoder and generation call", DefaultValueFactory = _ => 8 };
         var json = CliOptions.Json();

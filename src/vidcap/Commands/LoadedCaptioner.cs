@@ -1,39 +1,38 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.ML.VideoCaptioning.Engine;
+using Microsoft.ML;
 using Microsoft.ML.VideoCaptioning.Features;
 using Microsoft.ML.VideoCaptioning.Models;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.VideoCaptioning.Video;
 
 namespace Microsoft.ML.VideoCaptioning.Cli.Commands;
 
 /// <summary>
-/// The pieces of a trained captioner that timeline captioning, indexing and search use, loaded from a model zip by
-/// <see cref="Load"/> — the only code here that knows the zip's layout.
+/// A model zip loaded for indexing and search: its pieces (<see cref="TrainedCaptioner"/>) and an identity of the file
+/// for resumable indexes; disposing it disposes the model.
 /// </summary>
 public sealed class LoadedCaptioner : IDisposable
 {
-    private readonly IDisposable _owner;
+    private readonly IDisposable? _owner;
 
-    private LoadedCaptioner(VideoFrameSampler.Options sampling, VJepaFeaturizer featurizer, CaptionGenerator generator, string identity, IDisposable owner)
+    private LoadedCaptioner(ITransformer model, TrainedCaptioner parts, string identity)
     {
-        Sampling = sampling;
-        Featurizer = featurizer;
-        Generator = generator;
+        Parts = parts;
         Identity = identity;
-        _owner = owner;
+        _owner = model as IDisposable;
     }
 
+    /// <summary>The model's sampling, encoder and caption generator.</summary>
+    public TrainedCaptioner Parts { get; }
+
     /// <summary>How the model samples a clip (frame count, crop, preprocessing).</summary>
-    public VideoFrameSampler.Options Sampling { get; }
+    public VideoFrameSampler.Options Sampling => Parts.Sampling;
 
     /// <summary>The frozen encoder.</summary>
-    public VJepaFeaturizer Featurizer { get; }
+    public VJepaFeaturizer Featurizer => Parts.Featurizer;
 
     /// <summary>Captions, embeddings and text scores.</summary>
-    public CaptionGenerator Generator { get; }
+    public CaptionGenerator Generator => Parts.Generator;
 
     /// <summary>Identifies this model file (path, size and modification time), for resumable indexes.</summary>
     public string Identity { get; }
@@ -43,19 +42,20 @@ public sealed class LoadedCaptioner : IDisposable
     {
         var ml = new MLContext { GpuDeviceId = CliOptions.GpuId(device) };
         var model = ml.VideoCaptioning().LoadModel(modelPath, out _);
-        var chain = model as TransformerChain<ITransformer> ?? new TransformerChain<ITransformer>(model);
-        var sampler = chain.OfType<VideoFrameSamplerTransformer>().SingleOrDefault();
-        var encoder = chain.OfType<VJepaFeaturizerTransformer>().SingleOrDefault();
-        var captioner = chain.OfType<QFormerCaptionTransformer>().LastOrDefault();
-        if (sampler == null || encoder == null || captioner == null)
+        TrainedCaptioner parts;
+        try
         {
-            chain.Dispose();
-            throw new UsageException($"'{modelPath}' does not sample, encode and caption videos itself; use a model trained from videos (vidcap train or vidcap demo).");
+            parts = TrainedCaptioner.From(model);
+        }
+        catch (ArgumentException e)
+        {
+            (model as IDisposable)?.Dispose();
+            throw new UsageException($"'{modelPath}': {e.Message}");
         }
         var file = new FileInfo(modelPath);
         string identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}")))[..16];
-        return new LoadedCaptioner(sampler.Options, encoder.Featurizer, new CaptionGenerator(captioner.Model, captioner.Tokenizer, captioner.Generation), identity, chain);
+        return new LoadedCaptioner(model, parts, identity);
     }
 
-    public void Dispose() => _owner.Dispose();
+    public void Dispose() => _owner?.Dispose();
 }

@@ -53,7 +53,7 @@ public static class SearchCommand
             var table = new Table().AddColumns("#", "score", "video", "start", "end", "caption");
             foreach (var (h, i) in hits.Select((h, i) => (h, i + 1)))
                 table.AddRow(i.ToString(CultureInfo.InvariantCulture), h.Score.ToString("F4", CultureInfo.InvariantCulture), Markup.Escape(h.Entry.Source),
-                    TimelineCommand.Time(h.Entry.Start), TimelineCommand.Time(h.Entry.End), Markup.Escape(h.Entry.Caption));
+                    TimelineCaptions.Time(h.Entry.Start), TimelineCaptions.Time(h.Entry.End), Markup.Escape(h.Entry.Caption));
             AnsiConsole.Write(table);
             Console.WriteLine($"{loadedIndex.Entries.Count} entries searched in {seconds:F3} s");
             return Task.FromResult(ExitCodes.Ok);

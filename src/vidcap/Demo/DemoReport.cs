@@ -9,13 +9,14 @@ namespace Microsoft.ML.VideoCaptioning.Cli.Demo;
 
 /// <summary>
 /// The demo's report.html: metrics table (with the constant-caption baseline), per-attribute accuracy, the loss curve
-/// (inline SVG), and held-out clips as GIFs with their predicted caption drawn on, next to the references. Self-contained
-/// apart from the GIF files beside it; no scripts.
+/// (inline SVG), held-out clips as GIFs with their predicted caption drawn on, next to the references, and the timeline
+/// strip of a long video (a thumbnail per window with its caption). Self-contained apart from the images beside it; no scripts.
 /// </summary>
 public static class DemoReport
 {
     public static string Write(string root, IReadOnlyList<VideoCaptionRow> test, IReadOnlyList<string> predictions,
-        IReadOnlyDictionary<string, double> metrics, IReadOnlyList<EpochSummary> history, int clips, Action<string> log)
+        IReadOnlyDictionary<string, double> metrics, IReadOnlyList<EpochSummary> history, int clips, Action<string> log,
+        IReadOnlyList<DemoTimelineWindow>? timeline = null)
     {
         var gifDir = Path.Combine(root, "gifs");
         Directory.CreateDirectory(gifDir);
@@ -33,6 +34,7 @@ body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222;max-width:1
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}.ok{color:#1a7f37}.bad{color:#b42318}img{image-rendering:pixelated}
 .clips td{font-size:14px}.num{text-align:right;font-variant-numeric:tabular-nums}
+.strip{display:flex;flex-wrap:wrap;gap:6px}.strip figure{margin:0;width:128px;font-size:12px}.strip .t{color:#666}
 </style></head><body>
 <h1>Synthetic-world captioning demo</h1>
 <p>A Q-Former trained between a frozen tiny random V-JEPA 2 and a frozen tiny Qwen2 (real Qwen2 tokenizer), evaluated on
@@ -57,10 +59,30 @@ the baseline is the best single caption predicted for every clip.</p>
               .Append($"<td class=\"{(right ? "ok" : "bad")}\">{WebUtility.HtmlEncode(predictions[i])}</td><td>")
               .Append(string.Join("<br>", test[i].Captions.Select(WebUtility.HtmlEncode))).Append("</td></tr>\n");
         }
-        sb.Append("</table></body></html>\n");
+        sb.Append("</table>\n");
+        if (timeline is { Count: > 0 }) sb.Append(TimelineStrip(timeline, metrics));
+        sb.Append("</body></html>\n");
         var path = Path.Combine(root, "report.html");
         File.WriteAllText(path, sb.ToString());
         return path;
+    }
+
+    // One figure per window: the thumbnail, the window's times and its caption (green when it names what the window shows).
+    private static string TimelineStrip(IReadOnlyList<DemoTimelineWindow> windows, IReadOnlyDictionary<string, double> metrics)
+    {
+        var sb = new StringBuilder("<h2>Timeline of a long video</h2>\n<p>Known segments of the world one after the other, captioned in windows with ")
+            .Append("<code>vidcap caption --timeline</code>; green where the caption names the colour, shape and motion on screen");
+        if (metrics.TryGetValue("timeline_accuracy_all", out var all))
+            sb.Append(CultureInfo.InvariantCulture, $" ({all:P0} of {windows.Count} windows)");
+        sb.Append(".</p>\n<div class=\"strip\">\n");
+        foreach (var w in windows)
+        {
+            bool right = w.Caption != null && SyntheticWorld.ParseAttributes(w.Caption) == SyntheticWorld.ParseAttributes(w.TrueCaption);
+            string times = string.Create(CultureInfo.InvariantCulture, $"{w.Start:F1}–{w.End:F1} s");
+            sb.Append($"<figure><img src=\"{WebUtility.HtmlEncode(w.Thumbnail)}\" width=\"128\" alt=\"{times}\" title=\"shows: {WebUtility.HtmlEncode(w.TrueCaption)}\">")
+              .Append($"<figcaption><span class=\"t\">{times}</span><br><span class=\"{(right ? "ok" : "bad")}\">{WebUtility.HtmlEncode(w.Caption ?? "(damaged)")}</span></figcaption></figure>\n");
+        }
+        return sb.Append("</div>\n").ToString();
     }
 
     private static string LossSvg(IReadOnlyList<EpochSummary> history)

@@ -32,6 +32,10 @@ public sealed record DemoOptions
     public double ScstLearningRate { get; init; } = 1e-4;
     public int LanguageModelSteps { get; init; } = 120;
     public int ReportClips { get; init; } = 8;
+    /// <summary>How the clips are rendered (sizes, frame counts, path jitter); their number, seed and test share come from <see cref="Clips"/>, <see cref="Seed"/> and <see cref="TestClips"/>.</summary>
+    public SyntheticWorldOptions World { get; init; } = new();
+    /// <summary>Segments of the long video captioned window by window for the report's timeline strip (0 = none).</summary>
+    public int TimelineSegments { get; init; } = 6;
 }
 
 /// <summary>What the demo measured (written to metrics.json).</summary>
@@ -68,7 +72,7 @@ public static class DemoRunner
 
         // 1. synthetic clips (kept between runs when the settings are the same)
         if (o.TestClips < 1 || o.TestClips >= o.Clips) throw new ArgumentException($"TestClips must be between 1 and Clips − 1 ({o.Clips - 1}).");
-        var world = new SyntheticWorldOptions { Count = o.Clips, Seed = o.Seed, TestFraction = (double)o.TestClips / o.Clips };
+        var world = o.World with { Count = o.Clips, Seed = o.Seed, TestFraction = (double)o.TestClips / o.Clips };
         var stamp = Path.Combine(dataDir, "world.json");
         var stampText = JsonSerializer.Serialize(world);
         if (!File.Exists(stamp) || File.ReadAllText(stamp) != stampText)
@@ -155,6 +159,14 @@ public static class DemoRunner
             result["baseline_CIDEr_unseen"] = BestConstantCider(trainRows, uRows);
             foreach (var (attr, acc) in AttributeAccuracy(uRows, uPred)) result[$"accuracy_{attr}_unseen"] = acc;
         }
+        // a long video of known segments, captioned window by window (the report's timeline strip)
+        IReadOnlyList<DemoTimelineWindow> strip = [];
+        if (o.TimelineSegments > 0)
+        {
+            log($"captioning a long video of {o.TimelineSegments} known segments in {DemoTimeline.WindowSeconds:F0}-second windows");
+            (strip, var timelineMetrics) = DemoTimeline.Run(ml, model, root, DemoTimeline.Segments(o.TimelineSegments, o.Seed), world, o.Seed);
+            foreach (var (k, v) in timelineMetrics) result[k] = v;
+        }
         result["test_clips"] = testRows.Count;
         result["test_clips_unseen"] = unseen.Count;
         result["train_clips"] = trainRows.Count;
@@ -172,7 +184,7 @@ public static class DemoRunner
 
         // 6. report
         var history = model.LastTransformer.TrainingHistory;
-        var report = DemoReport.Write(root, testRows, predictions, result, history, o.ReportClips, log);
+        var report = DemoReport.Write(root, testRows, predictions, result, history, o.ReportClips, log, strip);
         File.WriteAllText(Path.Combine(root, "metrics.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return new DemoResult(result, report, zip, clock.Elapsed.TotalSeconds);
     }
@@ -192,14 +204,18 @@ public static class DemoRunner
         CiderOnly.Evaluate(rows.ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Captions), rows.Zip(predictions).ToDictionary(p => p.First.Id, p => p.Second)).CIDEr ?? 0;
 
     /// <summary>Share of test clips whose caption names the right colour, shape and motion.</summary>
-    public static IEnumerable<(string Attribute, double Accuracy)> AttributeAccuracy(IReadOnlyList<VideoCaptionRow> test, IReadOnlyList<string> predictions)
+    public static IEnumerable<(string Attribute, double Accuracy)> AttributeAccuracy(IReadOnlyList<VideoCaptionRow> test, IReadOnlyList<string> predictions) =>
+        AttributeAccuracy(test.Select(r => r.Captions[0]).ToList(), predictions);
+
+    /// <summary>Share of predictions that name the colour, shape and motion of the true caption in the same place.</summary>
+    public static IEnumerable<(string Attribute, double Accuracy)> AttributeAccuracy(IReadOnlyList<string> truths, IReadOnlyList<string> predictions)
     {
-        var truth = test.Select(r => SyntheticWorld.ParseAttributes(r.Captions[0])).ToList();
+        var truth = truths.Select(SyntheticWorld.ParseAttributes).ToList();
         var pred = predictions.Select(SyntheticWorld.ParseAttributes).ToList();
-        double Acc(Func<(string?, string?, string?), string?> f) => truth.Zip(pred).Count(p => f(p.First) == f(p.Second) && f(p.Second) != null) / (double)test.Count;
+        double Acc(Func<(string?, string?, string?), string?> f) => truth.Zip(pred).Count(p => f(p.First) == f(p.Second) && f(p.Second) != null) / (double)truths.Count;
         yield return ("color", Acc(a => a.Item1));
         yield return ("shape", Acc(a => a.Item2));
         yield return ("motion", Acc(a => a.Item3));
-        yield return ("all", truth.Zip(pred).Count(p => p.First == p.Second) / (double)test.Count);
+        yield return ("all", truth.Zip(pred).Count(p => p.First == p.Second) / (double)truths.Count);
     }
 }

@@ -66,19 +66,49 @@ public sealed class CliTests : IDisposable
         Assert.Single(errors.Select(r => r.Err).Distinct());
     }
 
-    [Fact]
-    public void CaptionNamesMissingFilesAndStillCaptionsTheOthers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CaptionNamesMissingFilesAndStillCaptionsTheOthers(bool timeline)
     {
         using var f = new Pipeline.TinyPipelineFixture();
         var (a, b) = (f.Test[0].VideoPath, f.Test[^1].VideoPath);
         var missing = Path.Combine(_dir, "missing.mp4");
-        var (code, output, err) = Run("caption", a, missing, b, "--model", f.Zip, "--json");
+        string subtitles = Path.Combine(_dir, "subtitles");
+        string[] args = ["caption", a, missing, b, "--model", f.Zip, "--json"];
+        var (code, output, err) = Run(timeline ? [.. args, "--timeline", "--window", "1", "--srt", subtitles] : args);
         Assert.Equal(1, code);
         Assert.Contains("missing.mp4: not found", err);
         var items = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
         Assert.Equal(3, items.Count);
         Assert.Equal("not found", items.Single(i => i.TryGetProperty("error", out _)).GetProperty("error").GetString());
-        Assert.Equal(2, items.Count(i => i.TryGetProperty("caption", out var c) && c.GetString()!.Length > 0));
+        if (!timeline)
+        {
+            Assert.Equal(2, items.Count(i => i.TryGetProperty("caption", out var c) && c.GetString()!.Length > 0));
+            return;
+        }
+        var captioned = items.Where(i => i.TryGetProperty("segments", out _)).ToList();
+        Assert.Equal([a, b], captioned.Select(i => i.GetProperty("video").GetString()));
+        foreach (var item in captioned)
+        {
+            var segments = item.GetProperty("segments").EnumerateArray().ToList();
+            Assert.Equal(0, segments[0].GetProperty("start").GetDouble());
+            Assert.Equal(item.GetProperty("duration").GetDouble(), segments[^1].GetProperty("end").GetDouble(), 6);
+            Assert.All(segments, s => Assert.False(string.IsNullOrEmpty(s.GetProperty("caption").GetString())));
+            var srt = Path.Combine(subtitles, Path.GetFileNameWithoutExtension(item.GetProperty("video").GetString()) + ".srt");
+            var cues = Subtitles.SubtitleParser.Parse(File.ReadAllText(srt));
+            Assert.Equal(segments.Select(s => Math.Round(s.GetProperty("start").GetDouble(), 3)), cues.Select(c => c.Start));
+            Assert.Equal(Math.Round(item.GetProperty("duration").GetDouble(), 3), cues[^1].End);
+        }
+    }
+
+    [Fact]
+    public void TimelineOptionsWithoutTimelineAreAUsageError()
+    {
+        var video = Path.Combine(TestPaths.Data, "videos", "h2b_task5_closing_0.webm");
+        var (code, _, err) = Run("caption", video, "--model", Path.Combine(_dir, "none.zip"), "--srt", Path.Combine(_dir, "out.srt"));
+        Assert.Equal(2, code);
+        Assert.Contains("--srt goes with --timeline", err);
     }
 
     [Fact]

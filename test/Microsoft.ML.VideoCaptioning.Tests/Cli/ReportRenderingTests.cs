@@ -29,7 +29,19 @@ public sealed class ReportRenderingTests : IDisposable
         var predictions = rows.Select((r, i) => i == 0 ? r.Captions[0] : "a <b>red</b> circle & \"quotes\"").ToList();
         var metrics = new Dictionary<string, double> { ["CIDEr"] = 1.5, ["baseline_CIDEr"] = 0.5, ["accuracy_color"] = 0.75, ["seconds"] = 12 };
         var history = new List<EpochSummary> { new(0, 3.0, 3.2, null, true), new(1, 1.5, 1.9, null, true), new(2, 0.9, 1.4, null, true) };
-        return DemoReport.Write(_dir, rows, predictions, metrics, history, clips: rows.Count, log: _ => { });
+        // a timeline strip of two windows, thumbnails made by ffmpeg
+        Directory.CreateDirectory(Path.Combine(_dir, "timeline"));
+        foreach (var (name, colour) in new[] { ("w000.png", "red"), ("w001.png", "blue") })
+        {
+            using var ffmpeg = Process.Start(new ProcessStartInfo("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", $"color=c={colour}:s=128x128", "-frames:v", "1", Path.Combine(_dir, "timeline", name)]))!;
+            ffmpeg.WaitForExit();
+        }
+        DemoTimelineWindow[] strip =
+        [
+            new(0, 4, "a red circle moving up", "a red circle moving up", "timeline/w000.png"),
+            new(4, 8, "a <i>blue</i> square & more", "a blue square moving down", "timeline/w001.png"),
+        ];
+        return DemoReport.Write(_dir, rows, predictions, metrics, history, clips: rows.Count, log: _ => { }, timeline: strip);
     }
 
     [Fact]
@@ -39,6 +51,11 @@ public sealed class ReportRenderingTests : IDisposable
         Assert.Contains("<svg", html);
         Assert.Contains("&lt;b&gt;red&lt;/b&gt; circle &amp; &quot;quotes&quot;", html);
         Assert.DoesNotContain("<script", html);
+        // the timeline strip: each window's thumbnail and caption, escaped, marked right or wrong against what it shows
+        Assert.Contains("<img src=\"timeline/w000.png\"", html);
+        Assert.Contains("<span class=\"ok\">a red circle moving up</span>", html);
+        Assert.Contains("<span class=\"bad\">a &lt;i&gt;blue&lt;/i&gt; square &amp; more</span>", html);
+        Assert.Contains("4.0–8.0 s", html);
         foreach (var gif in Directory.GetFiles(Path.Combine(_dir, "gifs"), "*.gif"))
         {
             Assert.Contains($"gifs/{Path.GetFileName(gif)}", html);
