@@ -36,7 +36,7 @@ public static class ModelBench
     /// <summary>
     /// Featurizer clips/s on a tiny model (crop 64, 16 frames) in the default compute type, and one ViT-L layer at 32 frames
     /// × 256² (4096 tokens) in float32 and in bfloat16 in the same run (median of 3 after a warm-up). The encoder figures
-    /// are 24 × the layer: the tubelet conv and the final layer norm add well under 1 %. Target (issue 19): a 32-frame
+    /// are 24 × the layer (the tubelet conv and the final layer norm are not included). Target (issue 19): a 32-frame
     /// clip in ≤ 20 s.
     /// </summary>
     public static List<BenchRow> Featurize(int clips = 8)
