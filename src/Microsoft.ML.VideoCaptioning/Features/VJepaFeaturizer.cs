@@ -52,7 +52,7 @@ public sealed class VJepaFeaturizer : IDisposable
 
     /// <summary>
     /// The compute type used when none is asked for: bfloat16 on CUDA and on CPUs with bf16 instructions
-    /// (<see cref="CpuFeatures.HasBfloat16"/>; ViT-L 3.2× faster than float32 on a Zen 4 core pair, docs/benchmarks.md),
+    /// (<see cref="CpuFeatures.HasBfloat16"/>; a ViT-L layer 3× faster than float32 on two Zen 4 cores, docs/benchmarks.md),
     /// float32 on other CPUs, where libtorch emulates bf16 and float32 is faster. The featurizer, the ML.NET transformer,
     /// <c>vidcap featurize --compute auto</c> and <c>vidcap bench featurize</c> all use this rule.
     /// </summary>
