@@ -53,8 +53,9 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>
     /// The compute type used when none is asked for: bfloat16 on CUDA and on CPUs with bf16 instructions
     /// (<see cref="CpuFeatures.HasBfloat16"/>; a ViT-L layer 3× faster than float32 on two Zen 4 cores, docs/benchmarks.md),
-    /// float32 on other CPUs, where libtorch emulates bf16 and float32 is faster. The featurizer, the ML.NET transformer,
-    /// <c>vidcap featurize --compute auto</c> and <c>vidcap bench featurize</c> all use this rule.
+    /// float32 on other CPUs, which have no bf16 kernels in oneDNN (not measured here: no such machine was at hand). The
+    /// featurizer, the ML.NET transformer, <c>vidcap featurize --compute auto</c> and <c>vidcap bench featurize</c> all
+    /// use this rule.
     /// </summary>
     public static DType DefaultComputeType(Device device) => device.IsCuda || CpuFeatures.HasBfloat16 ? DType.BFloat16 : DType.Float32;
 
