@@ -66,7 +66,8 @@ public sealed class FeatureCache
             using var f = SafeTensorsFile.Open(file);
             if (!f.Tensors.ContainsKey(FeaturesTensor)) return (CacheEntryState.Stale, "no features tensor");
             foreach (var (k, v) in Expected(videoPath, encoderIdentity, preprocessing))
-                if (!f.Metadata.TryGetValue(k, out var got) || got != v) return (CacheEntryState.Stale, $"{k} changed");
+                if (!f.Metadata.TryGetValue(k, out var got) || got != v)
+                    return (CacheEntryState.Stale, k == "vidcap.encoder" && got != null && VJepaFeaturizer.ComputeTypeChange(got, v) is { } why ? $"{k} changed: {why}" : $"{k} changed");
             return (CacheEntryState.Valid, null);
         }
         catch (SafeTensorsFormatException e)

@@ -11,8 +11,11 @@ public sealed record VJepaEncoderOptions
 {
     /// <summary>Device of the encoder ("auto" = CUDA when present).</summary>
     public Device Device { get; init; } = Device.Cpu;
-    /// <summary>Compute type: float32 (default; matches Hugging Face to 1e-4) or bfloat16/float16 (for GPUs).</summary>
-    public DType ComputeType { get; init; } = DType.Float32;
+    /// <summary>
+    /// Compute type: float32 (matches Hugging Face to 1e-4), bfloat16 (within 2e-2 of float32; see <see cref="VJepa2Model.StreamType"/>
+    /// for what stays float32) or float16; null (default) = <see cref="VJepaFeaturizer.DefaultComputeType"/> of the device.
+    /// </summary>
+    public DType? ComputeType { get; init; }
     /// <summary>Clips per encoder call; memory grows with it (ViT-L, 32 frames: about 1.3 GB of activations per clip in float32).</summary>
     public int BatchSize { get; init; } = 1;
 }
@@ -31,6 +34,9 @@ public sealed class VJepaFeaturizer : IDisposable
 
     public VJepaEncoderOptions Options { get; }
 
+    /// <summary>The compute type in use: <see cref="VJepaEncoderOptions.ComputeType"/>, or the device's default.</summary>
+    public DType ComputeType { get; }
+
     private readonly Lazy<string> _weightsSha256;
     private readonly Lazy<string> _identity;
 
@@ -38,10 +44,20 @@ public sealed class VJepaFeaturizer : IDisposable
     {
         Options = options ?? new VJepaEncoderOptions();
         EncoderPath = Path.GetFullPath(encoderPath);
-        Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), Options.ComputeType));
+        ComputeType = Options.ComputeType ?? DefaultComputeType(Options.Device);
+        Model = VJepa2Model.FromPretrained(EncoderPath, new TensorOptions(Options.Device.EnsureAvailable(), ComputeType));
         _weightsSha256 = new Lazy<string>(() => { using var ck = Checkpoint.Open(EncoderPath); return ck.ComputeSha256(); });
-        _identity = new Lazy<string>(() => Identity(EncoderPath, WeightsSha256, Options.ComputeType));
+        _identity = new Lazy<string>(() => Identity(EncoderPath, WeightsSha256, ComputeType));
     }
+
+    /// <summary>
+    /// The compute type used when none is asked for: bfloat16 on CUDA and on CPUs with bf16 instructions
+    /// (<see cref="CpuFeatures.HasBfloat16"/>; a ViT-L layer 3× faster than float32 on two Zen 4 cores, docs/benchmarks.md),
+    /// float32 on other CPUs, which have no bf16 kernels in oneDNN (not measured here: no such machine was at hand). The
+    /// featurizer, the ML.NET transformer, <c>vidcap featurize --compute auto</c> and <c>vidcap bench featurize</c> all
+    /// use this rule.
+    /// </summary>
+    public static DType DefaultComputeType(Device device) => device.IsCuda || CpuFeatures.HasBfloat16 ? DType.BFloat16 : DType.Float32;
 
     /// <summary>
     /// The <see cref="EncoderIdentity"/> a featurizer of <paramref name="encoderPath"/> computing in <paramref name="computeType"/>
@@ -60,6 +76,18 @@ public sealed class VJepaFeaturizer : IDisposable
         return $"vjepa2:{Convert.ToHexStringLower(SHA256.HashData(cfg))[..16]}:{weightsSha256[..16]}:{computeType.Name()}";
     }
 
+    /// <summary>
+    /// "computed in A, now B" when two encoder identities differ only in the compute type (e.g. a cache filled in float32
+    /// before bfloat16 became the default), else null.
+    /// </summary>
+    internal static string? ComputeTypeChange(string cached, string now)
+    {
+        int a = cached.LastIndexOf(':'), b = now.LastIndexOf(':');
+        if (a < 0 || b < 0 || cached[..a] != now[..b]) return null;
+        var was = cached[(a + 1)..];
+        return $"computed in {was}, now {now[(b + 1)..]}; compute in {was} (--compute {was}) to use it";
+    }
+
     /// <summary>The frame size the encoder expects (config.json crop_size).</summary>
     public int CropSize => Model.Config.CropSize;
 
@@ -69,7 +97,10 @@ public sealed class VJepaFeaturizer : IDisposable
     /// <summary>SHA-256 of the weight files (computed once, on first use).</summary>
     public string WeightsSha256 => _weightsSha256.Value;
 
-    /// <summary>Identity of the encoder for cache keys: config hash, weights hash and compute type (computed once).</summary>
+    /// <summary>
+    /// Identity of the encoder for cache keys: config hash, weights hash and compute type (computed once). Features
+    /// computed in another type are therefore stale for this featurizer, never mixed in.
+    /// </summary>
     public string EncoderIdentity => _identity.Value;
 
     /// <summary>Tokens per clip of <paramref name="frames"/> frames: max(T, tubelet) / tubelet · (crop / patch)², as the encoder makes them.</summary>

@@ -23,7 +23,7 @@ public sealed class VJepaFeaturizerOptions
     public DType CacheStorageType { get; set; } = DType.Float16;
     /// <summary>Clips per encoder call.</summary>
     public int BatchSize { get; set; } = 1;
-    /// <summary>Encoder compute type (null = bfloat16 on CUDA, float32 on the CPU).</summary>
+    /// <summary>Encoder compute type (null = <see cref="VJepaFeaturizer.DefaultComputeType"/>: bfloat16 on CUDA and on CPUs with bf16 instructions, else float32).</summary>
     public DType? ComputeType { get; set; }
     /// <summary>GPU to run on (null = the MLContext's <c>GpuDeviceId</c>).</summary>
     public int? GpuDeviceId { get; set; }
@@ -97,7 +97,7 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
         _scratch = scratch;
         Featurizer = new VJepaFeaturizer(encoderDirectory, new VJepaEncoderOptions
         {
-            Device = device, BatchSize = Math.Max(1, options.BatchSize), ComputeType = options.ComputeType ?? (device.IsCuda ? DType.BFloat16 : DType.Float32),
+            Device = device, BatchSize = Math.Max(1, options.BatchSize), ComputeType = options.ComputeType,
         });
         _cache = options.CacheDirectory != null ? new FeatureCache(options.CacheDirectory) : null;
     }
@@ -121,7 +121,7 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
         MLNet.BeginSave(ctx, Version);
         ctx.Writer.Write(Options.OutputColumnName);
         ctx.Writer.Write(Options.InputColumnName);
-        ctx.Writer.Write(Featurizer.Options.ComputeType.Name());
+        ctx.Writer.Write(Featurizer.ComputeType.Name());
         ctx.Writer.Write(Options.BatchSize);
         ctx.Writer.Write(Options.CacheStorageType.Name());
         ctx.Writer.Write(Options.CacheDirectory ?? "");
@@ -145,7 +145,10 @@ public sealed class VJepaFeaturizerTransformer : ITransformer, IDisposable
         var encoder = FrozenModelReference.Read(ctx, out var files);
         o.EmbedEncoderInModel = encoder.Embedded;
         var device = MLNet.ResolveDevice(env, null, null);
-        if (device.IsCuda && o.ComputeType == DType.Float32) o.ComputeType = null;
+        // The saved type is the one the features were computed in (a cache made with the model stays valid), except where
+        // this device would run it slowly: float32 on CUDA, bfloat16 on a CPU without bf16 instructions.
+        if ((o.ComputeType == DType.Float32 && device.IsCuda) || (o.ComputeType == DType.BFloat16 && VJepaFeaturizer.DefaultComputeType(device) != DType.BFloat16))
+            o.ComputeType = null;
         var scratch = new TemporaryDirectory();
         try
         {

@@ -34,7 +34,12 @@ public static class FeaturizeCommand
         var shardCount = new Option<int?>("--shard-count") { Description = $"Number of shards for --shard auto in Kubernetes: the Job's completions (or set {ShardAssignment.CountVariable})" };
         var status = new Option<bool>("--status") { Description = "Summarise the cache for the inputs (done / failed / stale / missing) instead of featurizing; exit code 0 only when all are done" };
         var batch = new Option<int>("--batch-size") { Description = "Clips per encoder call", DefaultValueFactory = _ => 1 };
-        var compute = new Option<string>("--compute") { Description = "Encoder compute type: float32, bfloat16 or float16", DefaultValueFactory = _ => "float32" };
+        var compute = new Option<string>("--compute")
+        {
+            Description = "Encoder compute type: auto (bfloat16 on CUDA and on CPUs with bf16 instructions, else float32), float32, bfloat16 or float16. " +
+                "The cache key includes it: features computed in another type count as stale",
+            DefaultValueFactory = _ => "auto",
+        };
         var report = new Option<string?>("--report") { Description = "Write failed videos to this JSON file (default: <cache>/failures.json, or failures.shard-I-of-N.json for a shard)" };
         var seedSquash = new Option<bool>("--seed-squash") { Description = "Reproduce the seed's preprocessing (squash to 256×256 first)" };
         var device = CliOptions.Device();
@@ -48,13 +53,15 @@ public static class FeaturizeCommand
             var assignment = ShardAssignment.Parse(p.GetValue(shard)!, p.GetValue(shardCount), ShardAssignment.ProcessEnvironment());
             var videos = CliInputs.ExpandInputs(p.GetValue(inputs)!);
             if (videos.Count == 0) throw new UsageException("No videos found in the inputs.");
-            var computeType = DTypes.Parse(p.GetValue(compute)!);
+            var computeArg = p.GetValue(compute)!;
+            DType? computeType = computeArg.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : ParseComputeType(computeArg);
             VideoFrameSampler.Options Sampling(int crop) => new() { FrameCount = p.GetValue(frames), CropSize = crop, SeedSquashTo256 = p.GetValue(seedSquash) };
             if (p.GetValue(status))
             {
                 var encoderPath = p.GetValue(encoder)!;
+                var resolved = computeType ?? VJepaFeaturizer.DefaultComputeType(CliOptions.ParseDevice(p.GetValue(device)!));
                 var s = FeatureCacheStatus.Compute(assignment.Select(videos), new FeatureCache(p.GetValue(cache)!),
-                    VJepaFeaturizer.IdentityOf(encoderPath, computeType), VJepaFeaturizer.DescribePreprocessing(Sampling(VJepa2Config.Load(encoderPath).CropSize)));
+                    VJepaFeaturizer.IdentityOf(encoderPath, resolved), VJepaFeaturizer.DescribePreprocessing(Sampling(VJepa2Config.Load(encoderPath).CropSize)));
                 PrintStatus(s, assignment, p.GetValue(json));
                 return Task.FromResult(s.Complete ? ExitCodes.Ok : ExitCodes.Failure);
             }
@@ -86,13 +93,25 @@ public static class FeaturizeCommand
             if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
             else
             {
-                Console.WriteLine($"{r.Computed} computed, {r.Skipped} already cached, {r.Failed} failed of {r.Total} ({r.ClipsPerSecond:F2} clips/s)");
+                Console.WriteLine($"{r.Computed} computed in {featurizer.ComputeType.Name()}, {r.Skipped} already cached, {r.Failed} failed of {r.Total} ({r.ClipsPerSecond:F2} clips/s)");
                 foreach (var f in r.Failures.Take(10)) Console.Error.WriteLine($"  failed: {f.Video}: {f.Error}");
                 if (r.Failed > 0) Console.Error.WriteLine($"  all failures: {reportPath}");
             }
             return Task.FromResult(r.Failed == 0 ? ExitCodes.Ok : ExitCodes.Failure);
         });
         return cmd;
+    }
+
+    private static DType ParseComputeType(string value)
+    {
+        try
+        {
+            return DTypes.Parse(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--compute: {e.Message} Or auto.");
+        }
     }
 
     private static void PrintStatus(FeatureCacheStatus s, ShardAssignment shard, bool json)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.VideoCaptioning.Engine;
 using Microsoft.ML.VideoCaptioning.Features;
 
 namespace Microsoft.ML.VideoCaptioning.Tests.Cli;
@@ -89,6 +90,16 @@ public sealed class DistributedFeaturizeTests(DistributedFeaturizeFixture f) : I
             "--cache", copy, "--frames", "2", "--status", "--json"]).Out).RootElement;
         Assert.Equal((0, clips - 1, 1), (stale.GetProperty("done").GetInt32(), stale.GetProperty("stale").GetInt32(), stale.GetProperty("missing").GetInt32()));
         Assert.Equal("vidcap.preprocessing changed", stale.GetProperty("stale_videos")[0].GetProperty("reason").GetString());
+
+        // the shards computed in the default type (--compute auto); asked for the other type, every entry is stale
+        string made = VJepaFeaturizer.DefaultComputeType(Device.Cpu).Name(), other = made == "float32" ? "bfloat16" : "float32";
+        var otherType = JsonDocument.Parse(VidcapProcess.Run([.. f.FeaturizeArgs(copy, "--status", "--json"), "--compute", other]).Out).RootElement;
+        Assert.Equal((0, clips - 1), (otherType.GetProperty("done").GetInt32(), otherType.GetProperty("stale").GetInt32()));
+        Assert.Equal($"vidcap.encoder changed: computed in {made}, now {other}; compute in {made} (--compute {made}) to use it",
+            otherType.GetProperty("stale_videos")[0].GetProperty("reason").GetString());
+        var (badCode, _, badErr) = VidcapProcess.Run([.. f.FeaturizeArgs(copy, "--status"), "--compute", "int8"]);
+        Assert.Equal(2, badCode);
+        Assert.Contains("--compute", badErr);
     }
 
     [Fact]

@@ -79,6 +79,36 @@ public sealed class FeaturizeJobTests : IDisposable
     }
 
     [Fact]
+    public void DefaultComputeTypeFollowsTheCpuAndTheCacheKeepsTypesApart()
+    {
+        Assert.Equal(DType.BFloat16, VJepaFeaturizer.DefaultComputeType(Device.Cuda(0)));
+        Assert.Equal(CpuFeatures.HasBfloat16 ? DType.BFloat16 : DType.Float32, VJepaFeaturizer.DefaultComputeType(Device.Cpu));
+        if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            var flags = File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags", StringComparison.Ordinal)).Split(' ');
+            Assert.Equal(flags.Contains("avx512_bf16"), CpuFeatures.HasBfloat16);
+        }
+        using var auto = new VJepaFeaturizer(_encoder);
+        Assert.Equal(VJepaFeaturizer.DefaultComputeType(Device.Cpu), auto.ComputeType);
+
+        using var fp32 = new VJepaFeaturizer(_encoder, new VJepaEncoderOptions { ComputeType = DType.Float32 });
+        using var bf16 = new VJepaFeaturizer(_encoder, new VJepaEncoderOptions { ComputeType = DType.BFloat16 });
+        Assert.EndsWith(":float32", fp32.EncoderIdentity);
+        Assert.EndsWith(":bfloat16", bf16.EncoderIdentity);
+        var cache = new FeatureCache(Path.Combine(_dir, "cache"));
+        var prep = VJepaFeaturizer.DescribePreprocessing(_sampling);
+        FeaturizeJob.Run(_videos.Take(1).ToList(), fp32, _sampling, cache);
+        Assert.Equal(CacheEntryState.Valid, cache.Check(_videos[0], fp32.EncoderIdentity, prep).State);
+        var (state, reason) = cache.Check(_videos[0], bf16.EncoderIdentity, prep);
+        Assert.Equal(CacheEntryState.Stale, state);
+        Assert.Contains("computed in float32, now bfloat16", reason);
+
+        var sampled = new VideoFrameSampler(_sampling).Sample(_videos[0]);
+        using var scope = TensorScope.Open();
+        Fixture.AssertClose(fp32.Featurize([sampled]), bf16.Featurize([sampled]), tol: 2e-2, what: "bf16 vs fp32 features");
+    }
+
+    [Fact]
     public void ShardsPartitionTheDataset()
     {
         using var f = new VJepaFeaturizer(_encoder);

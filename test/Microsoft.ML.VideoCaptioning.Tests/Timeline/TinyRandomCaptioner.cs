@@ -23,7 +23,9 @@ public sealed class TinyRandomCaptioner : IDisposable
         string encoder = Path.Combine(Root, "vjepa2"), languageModel = Path.Combine(Root, "qwen2");
         RandomModels.WriteVJepa2(encoder, new VJepa2Config { HiddenSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, CropSize = 32 }, seed: 1);
         RandomModels.WriteQwen2(languageModel, new Qwen2Config { HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, IntermediateSize = 64, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] }, seed: 1);
-        Featurizer = new VJepaFeaturizer(encoder);
+        // float32 pinned: the default compute type depends on the CPU (bf16 where it has bf16 instructions), and these
+        // tests' expectations (e.g. the order of near-tied text scores) must not
+        Featurizer = new VJepaFeaturizer(encoder, new VJepaEncoderOptions { ComputeType = DType.Float32 });
         Torch.ManualSeed(2);
         var qformer = new QFormerModel(new QFormerConfig { NumQueries = 4, Dim = 32, NumHeads = 2, Depth = 1, VisualDim = 64 }, TensorOptions.CpuFloat32);
         qformer.ResetParameters();
