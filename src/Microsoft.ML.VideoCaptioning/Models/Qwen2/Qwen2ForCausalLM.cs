@@ -52,31 +52,53 @@ public sealed class Qwen2RotaryEmbedding
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => x * cos + RotateHalf(x) * sin;
 }
 
-/// <summary>Keys (after RoPE) and values (before the GQA repeat) of every layer, grown one step at a time.</summary>
+/// <summary>
+/// Keys (after RoPE) and values of every layer, one key/value head per slot (not repeated for the query groups). Each
+/// layer's buffer (B, kv heads, capacity, d) is allocated at its first update and written in place: a step copies only
+/// its own positions and attention reads a view of the filled part.
+/// </summary>
 public sealed class Qwen2KVCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
+    private readonly long[] _lengths;
 
-    public Qwen2KVCache(int layers)
+    /// <param name="layers">Decoder layers.</param>
+    /// <param name="capacity">Most positions ever cached (prefix + new tokens).</param>
+    public Qwen2KVCache(int layers, long capacity)
     {
+        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), "must be at least 1");
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _lengths = new long[layers];
+        Capacity = capacity;
     }
 
-    /// <summary>Number of cached positions.</summary>
-    public long Length => _keys[0]?.Size(2) ?? 0;
+    public long Capacity { get; }
 
-    /// <summary>Appends this step's keys and values of one layer and returns the whole history.</summary>
+    /// <summary>Number of cached positions (of the first layer: the model reads it before any layer updates).</summary>
+    public long Length => _lengths[0];
+
+    /// <summary>Writes this step's keys and values (B, kv heads, L, d) of one layer after the cached ones and returns views of the whole history.</summary>
     public (Tensor K, Tensor V) Update(int layer, Tensor k, Tensor v)
     {
-        var oldK = _keys[layer];
-        var oldV = _values[layer];
-        _keys[layer] = (oldK == null ? k.Alias() : Tensor.Cat([oldK, k], 2)).DetachFromScope();
-        _values[layer] = (oldV == null ? v.Alias() : Tensor.Cat([oldV, v], 2)).DetachFromScope();
-        oldK?.Dispose();
-        oldV?.Dispose();
-        return (_keys[layer]!, _values[layer]!);
+        long past = _lengths[layer], l = k.Size(2), total = past + l;
+        if (total > Capacity) throw new InvalidOperationException($"The KV cache holds {Capacity} positions; {total} were asked for.");
+        if (_keys[layer] == null)
+        {
+            long[] shape = [k.Size(0), k.Size(1), Capacity, k.Size(3)];
+            _keys[layer] = Tensor.Empty(shape, k.DType, k.Device).DetachFromScope();
+            _values[layer] = Tensor.Empty(shape, v.DType, v.Device).DetachFromScope();
+        }
+        var keys = _keys[layer]!;
+        var values = _values[layer]!;
+        using (var scope = TensorScope.Open())
+        {
+            keys.Narrow(2, past, l).CopyFrom(k);
+            values.Narrow(2, past, l).CopyFrom(v);
+        }
+        _lengths[layer] = total;
+        return (keys.Narrow(2, 0, total), values.Narrow(2, 0, total));
     }
 
     /// <summary>Keeps the batch rows <paramref name="rows"/> (beam search reorders beams this way).</summary>
@@ -139,15 +161,14 @@ public sealed class Qwen2Attention : Module
         q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
         k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
         if (cache != null) (k, v) = cache.Update(LayerIdx, k, v);
+        // Grouped-query attention without repeating keys and values: the query heads of one key/value head are stacked
+        // along the query axis (head h = g·groups + j reads kv head g), and the mask is repeated to match.
         int groups = _heads / _kvHeads;
-        if (groups > 1)
-        {
-            k = k.RepeatInterleave(groups, 1);
-            v = v.RepeatInterleave(groups, 1);
-        }
+        q = q.Reshape(b, _kvHeads, groups * l, _headDim);
+        if (groups > 1) mask = mask.Repeat(1, 1, groups, 1);
         double scale = 1.0 / Math.Sqrt(_headDim);
         var o = EagerAttention ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
-        o = o.Transpose(1, 2).Reshape(b, l, _heads * _headDim);
+        o = o.Reshape(b, _heads, l, _headDim).Transpose(1, 2).Reshape(b, l, _heads * _headDim);
         return o_proj.Forward(o).MoveToOuterScope();
     }
 }
