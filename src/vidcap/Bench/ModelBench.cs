@@ -72,10 +72,10 @@ public static class ModelBench
 
     /// <summary>
     /// Greedy generation tokens/s (new tokens over the whole call, prefill included) at batch 1 and 32: the tiny fixture-size
-    /// model, and a random Qwen2-0.5B-shaped model in float32 (the CPU default) and bfloat16 (opt-in:
-    /// <c>LanguageModelDType</c>). At batch 32 the prefill (the 68-token prefix) and the decode steps are also timed apart
+    /// model, and a random Qwen2-0.5B-shaped model in float32 (the CPU default), with bfloat16 products in the decoder
+    /// layers over a float32 stream (<c>layerProducts</c>), and in bfloat16 (opt-in: <c>LanguageModelDType</c>). At batch 32 the prefill (the 68-token prefix) and the decode steps are also timed apart
     /// (a 1-token call against the full call), each against its GEMMs alone in the same run (the model's own weights and
-    /// shapes: the bound the matrix products allow); the bfloat16 rows compare with the float32 rows of the same run.
+    /// shapes: the bound the matrix products allow); the other rows compare with the float32 rows of the same run.
     /// </summary>
     public static List<BenchRow> Generate(int newTokens = 16, bool large = true)
     {
@@ -84,17 +84,19 @@ public static class ModelBench
         var rows = new List<BenchRow>();
         var tiny = new Qwen2Config { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2, IntermediateSize = 128, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] };
         var half = new Qwen2Config { HiddenSize = 896, NumHiddenLayers = 24, NumAttentionHeads = 14, NumKeyValueHeads = 2, IntermediateSize = 4864, VocabSize = 151936, RopeTheta = 1e6, TieWordEmbeddings = true, EosTokenIds = [151643] };
-        var runs = new List<(string Name, Qwen2Config Cfg, DType Type)> { ("tiny (hidden 64, 2 layers)", tiny, DType.Float32) };
+        var runs = new List<(string Name, Qwen2Config Cfg, DType Type, DType? Products)> { ("tiny (hidden 64, 2 layers)", tiny, DType.Float32, null) };
         if (large)
         {
-            runs.Add(("Qwen2-0.5B shape, float32", half, DType.Float32));
-            runs.Add(("Qwen2-0.5B shape, bfloat16", half, DType.BFloat16));
+            runs.Add(("Qwen2-0.5B shape, float32", half, DType.Float32, null));
+            runs.Add(("Qwen2-0.5B shape, bfloat16 layer products, float32 stream", half, DType.Float32, DType.BFloat16));
+            runs.Add(("Qwen2-0.5B shape, bfloat16", half, DType.BFloat16, null));
         }
         var float32 = new Dictionary<string, double>();
         var o = new GenerationOptions { MaxNewTokens = newTokens, EosTokenIds = [-1], PadTokenId = 0 };   // never stops early
-        foreach (var (name, cfg, type) in runs)
+        foreach (var (name, cfg, type, products) in runs)
         {
-            using var lm = new Qwen2ForCausalLM(cfg, new TensorOptions(Device.Cpu, type));
+            bool plain32 = type == DType.Float32 && products == null;
+            using var lm = new Qwen2ForCausalLM(cfg, new TensorOptions(Device.Cpu, type), products);
             RandomFill(lm);
             foreach (int b in new[] { 1, 32 })
             {
@@ -103,12 +105,12 @@ public static class ModelBench
                 Qwen2Generator.Generate(lm, embeds, null, o with { MaxNewTokens = 2 });
                 double s = Seconds(() => Qwen2Generator.Generate(lm, embeds, null, o));
                 bool real = cfg == half && b == 32;
-                double gemms = cfg == half && type == DType.Float32 ? GemmSeconds(lm, b, prefix, newTokens) : double.NaN;
+                double gemms = cfg == half && plain32 ? GemmSeconds(lm, b, prefix, newTokens) : double.NaN;
                 var parts = new List<(string Part, double Value, double Bound)> { ("", b * newTokens / s, b * newTokens / gemms) };
                 if (real)
                 {
                     double prefill = Seconds(() => Qwen2Generator.Generate(lm, embeds, null, o with { MaxNewTokens = 1 }));
-                    double prefillGemms = type == DType.Float32 ? GemmSeconds(lm, b, prefix, 1) : double.NaN;
+                    double prefillGemms = plain32 ? GemmSeconds(lm, b, prefix, 1) : double.NaN;
                     parts.Add((", prefill (prefix tokens/s)", b * prefix / prefill, b * prefix / prefillGemms));
                     parts.Add((", decode steps after the prefill", b * (newTokens - 1) / (s - prefill), b * (newTokens - 1) / (gemms - prefillGemms)));
                 }
@@ -116,9 +118,9 @@ public static class ModelBench
                 {
                     string workload = $"greedy generation, {name}, batch {b}, {prefix}-token prefix, {newTokens} new tokens{part}";
                     string key = $"{b}{part}";
-                    if (type == DType.Float32 && cfg == half) float32[key] = value;
+                    if (plain32 && cfg == half) float32[key] = value;
                     var target1 = real && part == "" ? target : null;
-                    rows.Add(type == DType.BFloat16
+                    rows.Add(!plain32
                         ? new BenchRow(workload, value, "tokens/s", float32[key], "float32, same run", target1)
                         : new BenchRow(workload, value, "tokens/s", cfg == half ? bound : null, cfg == half ? "its GEMMs alone, same run" : null, target1));
                 }

@@ -99,6 +99,30 @@ public class GenerationTests
         Assert.True(compared >= want.Length / 2, $"only {compared} of {want.Length} steps have a clear margin");
     }
 
+    /// <summary>
+    /// Mixed precision (bfloat16 products in the decoder layers, float32 everywhere else) gives float32's greedy ids, which
+    /// are the fixtures' reference ids, on every fixture with a greedy case.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GreedyFixtures))]
+    public void BFloat16LayerProductsGiveTheFloat32GreedyIds(string fixture)
+    {
+        using var f = Fixture.Open(fixture);
+        using var f32 = Qwen2ForCausalLM.FromPretrained(f.ModelDir);
+        using var mixed = Qwen2ForCausalLM.FromPretrained(f.ModelDir, layerProducts: DType.BFloat16);
+        Assert.Equal(DType.BFloat16, mixed.model.layers[0].mlp.down_proj.weight.DType);
+        Assert.Equal(DType.Float32, mixed.model.embed_tokens.weight.DType);
+        Assert.Equal(DType.Float32, mixed.model.layers[0].input_layernorm.weight.DType);
+        using var scope = TensorScope.Open();
+        var prefix = f.T("gen.inputs_embeds");
+        var mask = f.T("gen.attention_mask");
+        var o = new GenerationOptions { MaxNewTokens = f.Int("gen.max_new_tokens"), EosTokenIds = [f.Int("gen.eos_token_id")], PadTokenId = f.Int("gen.pad_token_id") };
+        var expected = Qwen2Generator.Generate(f32, prefix, mask, o);
+        var e = f.T("gen.output_ids");
+        for (int bi = 0; bi < expected.Length; bi++) Assert.Equal(e.Select(0, bi).ToLongArray(), expected[bi]);
+        Assert.Equal(expected, Qwen2Generator.Generate(mixed, prefix, mask, o));
+    }
+
     [Fact]
     public void BeamSearchFindsAtLeastTheGreedyScoreAndOneBeamIsGreedy()
     {

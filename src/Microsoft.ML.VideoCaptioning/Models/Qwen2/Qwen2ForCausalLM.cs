@@ -155,9 +155,9 @@ public sealed class Qwen2Attention : Module
     {
         using var scope = TensorScope.Open();
         long b = x.Size(0), l = x.Size(1);
-        var q = q_proj.Forward(x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
-        var k = k_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
-        var v = v_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var q = Qwen2DecoderLayer.Product(q_proj, x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
+        var k = Qwen2DecoderLayer.Product(k_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var v = Qwen2DecoderLayer.Product(v_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
         q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
         k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
         if (cache != null) (k, v) = cache.Update(LayerIdx, k, v);
@@ -169,7 +169,7 @@ public sealed class Qwen2Attention : Module
         double scale = 1.0 / Math.Sqrt(_headDim);
         var o = EagerAttention ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
         o = o.Reshape(b, _heads, l, _headDim).Transpose(1, 2).Reshape(b, l, _heads * _headDim);
-        return o_proj.Forward(o).MoveToOuterScope();
+        return Qwen2DecoderLayer.Product(o_proj, o).MoveToOuterScope();
     }
 }
 
@@ -188,24 +188,33 @@ public sealed class Qwen2MLP : Module
     public Tensor Forward(Tensor x)
     {
         using var scope = TensorScope.Open();
-        return down_proj.Forward(gate_proj.Forward(x).Silu() * up_proj.Forward(x)).MoveToOuterScope();
+        var gate = Qwen2DecoderLayer.Product(gate_proj, x);
+        return Qwen2DecoderLayer.Product(down_proj, gate.Silu() * Qwen2DecoderLayer.Product(up_proj, x)).MoveToOuterScope();
     }
 }
 
-/// <summary>Pre-norm decoder layer: x + attn(norm(x)), then x + mlp(norm(x)).</summary>
+/// <summary>
+/// Pre-norm decoder layer: x + attn(norm(x)), then x + mlp(norm(x)). Its linear layers may hold a narrower type than
+/// the residual stream (<see cref="Qwen2ForCausalLM"/>'s <c>layerProducts</c>): their products then run in that type.
+/// </summary>
 public sealed class Qwen2DecoderLayer : Module
 {
     public readonly Qwen2Attention self_attn;
     public readonly Qwen2MLP mlp;
     public readonly Qwen2RMSNorm input_layernorm, post_attention_layernorm;
 
-    public Qwen2DecoderLayer(Qwen2Config c, int layerIdx, TensorOptions o)
+    /// <param name="linear">Options of the attention and MLP linear layers (default <paramref name="o"/>); the norms take <paramref name="o"/>.</param>
+    public Qwen2DecoderLayer(Qwen2Config c, int layerIdx, TensorOptions o, TensorOptions? linear = null)
     {
-        self_attn = Child("self_attn", new Qwen2Attention(c, layerIdx, o));
-        mlp = Child("mlp", new Qwen2MLP(c, o));
+        self_attn = Child("self_attn", new Qwen2Attention(c, layerIdx, linear ?? o));
+        mlp = Child("mlp", new Qwen2MLP(c, linear ?? o));
         input_layernorm = Child("input_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         post_attention_layernorm = Child("post_attention_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
     }
+
+    /// <summary><paramref name="layer"/>(x) in the layer's weight type, returned in x's type.</summary>
+    internal static Tensor Product(Linear layer, Tensor x) =>
+        x.DType == layer.weight.DType ? layer.Forward(x) : layer.Forward(x.To(layer.weight.DType)).To(x.DType);
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache)
     {
@@ -224,10 +233,12 @@ public sealed class Qwen2Model : Module
     public readonly Qwen2RMSNorm norm;
     private readonly Qwen2RotaryEmbedding _rotary;
 
-    public Qwen2Model(Qwen2Config c, TensorOptions o)
+    /// <param name="layerProducts">Type of the decoder layers' linear weights and products (default: <paramref name="o"/>'s).</param>
+    public Qwen2Model(Qwen2Config c, TensorOptions o, DType? layerProducts = null)
     {
         embed_tokens = Child("embed_tokens", new Embedding(c.VocabSize, c.HiddenSize, o));
-        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, i, o))).ToArray();
+        var linear = o with { DType = layerProducts ?? o.DType };
+        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, i, o, linear))).ToArray();
         norm = Child("norm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         _rotary = new Qwen2RotaryEmbedding(c.HeadDim, c.RopeTheta);
     }
@@ -298,18 +309,26 @@ public sealed class Qwen2ForCausalLM : Module
         set { foreach (var layer in model.layers) layer.self_attn.EagerAttention = value; }
     }
 
-    public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o)
+    /// <param name="layerProducts">
+    /// Type of the decoder layers' linear weights and products; everything else (embeddings and head, norms, RoPE,
+    /// attention, the residual stream) keeps <paramref name="o"/>'s type. bfloat16 over a float32 model is the CPU's
+    /// inference mixed precision (docs/benchmarks.md); for a frozen model only.
+    /// </param>
+    public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o, DType? layerProducts = null)
     {
         Config = c;
-        model = Child("model", new Qwen2Model(c, o));
+        model = Child("model", new Qwen2Model(c, o, layerProducts));
         if (!c.TieWordEmbeddings) lm_head = Child("lm_head", new Linear(c.HiddenSize, c.VocabSize, false, o));
     }
 
-    /// <summary>Loads a Hugging Face directory (config.json + safetensors, single or sharded, F32/BF16/F16) onto a device.</summary>
-    public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null)
+    /// <summary>
+    /// Loads a Hugging Face directory (config.json + safetensors, single or sharded, F32/BF16/F16) onto a device;
+    /// <paramref name="layerProducts"/> as in the constructor.
+    /// </summary>
+    public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null, DType? layerProducts = null)
     {
         var o = options ?? TensorOptions.CpuFloat32;
-        var m = LoadFrom(new Qwen2ForCausalLM(Qwen2Config.Load(dir), o), dir);
+        var m = LoadFrom(new Qwen2ForCausalLM(Qwen2Config.Load(dir), o, layerProducts), dir);
         m.Freeze();
         return m;
     }
