@@ -28,6 +28,22 @@ public static class Torch
     /// <summary>True when attention uses libtorch's fused scaled_dot_product_attention (libtorch ≥ 2.1).</summary>
     public static bool HasFusedAttention { get { EnsureInitialized(); return Native.vt_has_fused_sdpa() != 0; } }
 
+    /// <summary>
+    /// True when the CPU has bfloat16 dot-product instructions (AVX-512-BF16 or AMX-BF16, from /proc/cpuinfo; false
+    /// elsewhere): there oneDNN's bfloat16 matrix products run 2–3× faster than float32's (docs/benchmarks.md).
+    /// </summary>
+    public static bool CpuHasBFloat16Products => CpuBFloat16.Value;
+
+    private static readonly Lazy<bool> CpuBFloat16 = new(() =>
+    {
+        try
+        {
+            return File.Exists("/proc/cpuinfo") && File.ReadLines("/proc/cpuinfo").Any(l =>
+                l.StartsWith("flags", StringComparison.Ordinal) && l.Split(' ', ':', '\t').Any(f => f is "avx512_bf16" or "amx_bf16"));
+        }
+        catch (IOException) { return false; }
+    });
+
     /// <summary>Intra-op threads.</summary>
     public static int NumThreads
     {
