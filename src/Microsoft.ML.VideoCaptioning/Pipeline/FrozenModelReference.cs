@@ -21,7 +21,10 @@ public sealed record VideoCaptioningLoadOptions
     public bool SkipFrozenModelVerification { get; init; }
     /// <summary>Feature cache for the featurizer step (default: the one it was trained with, if any).</summary>
     public string? FeatureCacheDirectory { get; init; }
-    /// <summary>Compute type of the language model (default: bfloat16 on CUDA, as saved on the CPU).</summary>
+    /// <summary>
+    /// Compute type of the language model (default: bfloat16 on CUDA; as saved on the CPU, where a float32 model's decoder
+    /// layers multiply in bfloat16 if the CPU has bfloat16 dot products). Setting it turns that mixed precision off.
+    /// </summary>
     public DType? LanguageModelDType { get; init; }
 
     private static readonly AsyncLocal<VideoCaptioningLoadOptions?> Ambient = new();

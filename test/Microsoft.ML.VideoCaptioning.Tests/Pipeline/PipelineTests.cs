@@ -92,6 +92,14 @@ public class PipelineTests(TinyPipelineFixture f) : IClassFixture<TinyPipelineFi
             Assert.IsType<TransformerChain<ITransformer>>(loaded);
             Assert.Equal([typeof(VideoFrameSamplerTransformer), typeof(VJepaFeaturizerTransformer), typeof(QFormerCaptionTransformer)],
                 ((TransformerChain<ITransformer>)loaded).Select(t => t.GetType()));
+            var lm = ((QFormerCaptionTransformer)((TransformerChain<ITransformer>)loaded).Last()).Model.LanguageModel;
+            if (!lm.model.embed_tokens.weight.Device.IsCuda)
+            {
+                // the saved float32 model stays float32, but its decoder layers multiply in bfloat16 where the CPU has
+                // bfloat16 dot products (issue 19); the captions below must still equal the float32 trained model's
+                Assert.Equal(DType.Float32, lm.model.embed_tokens.weight.DType);
+                Assert.Equal(CpuFeatures.HasBfloat16 ? DType.BFloat16 : DType.Float32, lm.model.layers[0].mlp.up_proj.weight.DType);
+            }
             var engine = ml2.Model.CreatePredictionEngine<VideoInput, CaptionPrediction>(loaded);
             var one = engine.Predict(new VideoInput { VideoPath = f.Test[0].VideoPath }).Caption;
             Assert.False(string.IsNullOrEmpty(one));

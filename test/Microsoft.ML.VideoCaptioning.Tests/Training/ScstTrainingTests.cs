@@ -108,7 +108,7 @@ public sealed class ScstTrainingTests(ScstModels m, ITestOutputHelper output) : 
         }
         var expected = qformer.Parameters().Select(p => p.Grad!.ToFloatArray()).ToArray();
 
-        Assert.Equal(expectedLoss, loss.Item(), 5);
+        Assert.Equal(expectedLoss, loss.Item(), 1e-5);   // a tolerance: rounding both to 5 places fails on fp32 noise at a rounding boundary
         double maxAbs = 0, maxRef = 0;
         for (int i = 0; i < expected.Length; i++)
             for (int j = 0; j < expected[i].Length; j++)

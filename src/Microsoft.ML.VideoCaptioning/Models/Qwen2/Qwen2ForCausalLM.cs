@@ -52,31 +52,53 @@ public sealed class Qwen2RotaryEmbedding
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin) => x * cos + RotateHalf(x) * sin;
 }
 
-/// <summary>Keys (after RoPE) and values (before the GQA repeat) of every layer, grown one step at a time.</summary>
+/// <summary>
+/// Keys (after RoPE) and values of every layer, one key/value head per slot (not repeated for the query groups). Each
+/// layer's buffer (B, kv heads, capacity, d) is allocated at its first update and written in place: a step copies only
+/// its own positions and attention reads a view of the filled part.
+/// </summary>
 public sealed class Qwen2KVCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
+    private readonly long[] _lengths;
 
-    public Qwen2KVCache(int layers)
+    /// <param name="layers">Decoder layers.</param>
+    /// <param name="capacity">Most positions ever cached (prefix + new tokens).</param>
+    public Qwen2KVCache(int layers, long capacity)
     {
+        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), "must be at least 1");
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _lengths = new long[layers];
+        Capacity = capacity;
     }
 
-    /// <summary>Number of cached positions.</summary>
-    public long Length => _keys[0]?.Size(2) ?? 0;
+    public long Capacity { get; }
 
-    /// <summary>Appends this step's keys and values of one layer and returns the whole history.</summary>
+    /// <summary>Number of cached positions (of the first layer: the model reads it before any layer updates).</summary>
+    public long Length => _lengths[0];
+
+    /// <summary>Writes this step's keys and values (B, kv heads, L, d) of one layer after the cached ones and returns views of the whole history.</summary>
     public (Tensor K, Tensor V) Update(int layer, Tensor k, Tensor v)
     {
-        var oldK = _keys[layer];
-        var oldV = _values[layer];
-        _keys[layer] = (oldK == null ? k.Alias() : Tensor.Cat([oldK, k], 2)).DetachFromScope();
-        _values[layer] = (oldV == null ? v.Alias() : Tensor.Cat([oldV, v], 2)).DetachFromScope();
-        oldK?.Dispose();
-        oldV?.Dispose();
-        return (_keys[layer]!, _values[layer]!);
+        long past = _lengths[layer], l = k.Size(2), total = past + l;
+        if (total > Capacity) throw new InvalidOperationException($"The KV cache holds {Capacity} positions; {total} were asked for.");
+        if (_keys[layer] == null)
+        {
+            long[] shape = [k.Size(0), k.Size(1), Capacity, k.Size(3)];
+            _keys[layer] = Tensor.Empty(shape, k.DType, k.Device).DetachFromScope();
+            _values[layer] = Tensor.Empty(shape, v.DType, v.Device).DetachFromScope();
+        }
+        var keys = _keys[layer]!;
+        var values = _values[layer]!;
+        using (var scope = TensorScope.Open())
+        {
+            keys.Narrow(2, past, l).CopyFrom(k);
+            values.Narrow(2, past, l).CopyFrom(v);
+        }
+        _lengths[layer] = total;
+        return (keys.Narrow(2, 0, total), values.Narrow(2, 0, total));
     }
 
     /// <summary>Keeps the batch rows <paramref name="rows"/> (beam search reorders beams this way).</summary>
@@ -133,22 +155,21 @@ public sealed class Qwen2Attention : Module
     {
         using var scope = TensorScope.Open();
         long b = x.Size(0), l = x.Size(1);
-        var q = q_proj.Forward(x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
-        var k = k_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
-        var v = v_proj.Forward(x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var q = Qwen2DecoderLayer.Product(q_proj, x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
+        var k = Qwen2DecoderLayer.Product(k_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var v = Qwen2DecoderLayer.Product(v_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
         q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
         k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
         if (cache != null) (k, v) = cache.Update(LayerIdx, k, v);
+        // Grouped-query attention without repeating keys and values: the query heads of one key/value head are stacked
+        // along the query axis (head h = g·groups + j reads kv head g), and the mask is repeated to match.
         int groups = _heads / _kvHeads;
-        if (groups > 1)
-        {
-            k = k.RepeatInterleave(groups, 1);
-            v = v.RepeatInterleave(groups, 1);
-        }
+        q = q.Reshape(b, _kvHeads, groups * l, _headDim);
+        if (groups > 1) mask = mask.Repeat(1, 1, groups, 1);
         double scale = 1.0 / Math.Sqrt(_headDim);
         var o = EagerAttention ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
-        o = o.Transpose(1, 2).Reshape(b, l, _heads * _headDim);
-        return o_proj.Forward(o).MoveToOuterScope();
+        o = o.Reshape(b, _heads, l, _headDim).Transpose(1, 2).Reshape(b, l, _heads * _headDim);
+        return Qwen2DecoderLayer.Product(o_proj, o).MoveToOuterScope();
     }
 }
 
@@ -167,24 +188,33 @@ public sealed class Qwen2MLP : Module
     public Tensor Forward(Tensor x)
     {
         using var scope = TensorScope.Open();
-        return down_proj.Forward(gate_proj.Forward(x).Silu() * up_proj.Forward(x)).MoveToOuterScope();
+        var gate = Qwen2DecoderLayer.Product(gate_proj, x);
+        return Qwen2DecoderLayer.Product(down_proj, gate.Silu() * Qwen2DecoderLayer.Product(up_proj, x)).MoveToOuterScope();
     }
 }
 
-/// <summary>Pre-norm decoder layer: x + attn(norm(x)), then x + mlp(norm(x)).</summary>
+/// <summary>
+/// Pre-norm decoder layer: x + attn(norm(x)), then x + mlp(norm(x)). Its linear layers may hold a narrower type than
+/// the residual stream (<see cref="Qwen2ForCausalLM"/>'s <c>layerProducts</c>): their products then run in that type.
+/// </summary>
 public sealed class Qwen2DecoderLayer : Module
 {
     public readonly Qwen2Attention self_attn;
     public readonly Qwen2MLP mlp;
     public readonly Qwen2RMSNorm input_layernorm, post_attention_layernorm;
 
-    public Qwen2DecoderLayer(Qwen2Config c, int layerIdx, TensorOptions o)
+    /// <param name="linear">Options of the attention and MLP linear layers (default <paramref name="o"/>); the norms take <paramref name="o"/>.</param>
+    public Qwen2DecoderLayer(Qwen2Config c, int layerIdx, TensorOptions o, TensorOptions? linear = null)
     {
-        self_attn = Child("self_attn", new Qwen2Attention(c, layerIdx, o));
-        mlp = Child("mlp", new Qwen2MLP(c, o));
+        self_attn = Child("self_attn", new Qwen2Attention(c, layerIdx, linear ?? o));
+        mlp = Child("mlp", new Qwen2MLP(c, linear ?? o));
         input_layernorm = Child("input_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         post_attention_layernorm = Child("post_attention_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
     }
+
+    /// <summary><paramref name="layer"/>(x) in the layer's weight type, returned in x's type.</summary>
+    internal static Tensor Product(Linear layer, Tensor x) =>
+        x.DType == layer.weight.DType ? layer.Forward(x) : layer.Forward(x.To(layer.weight.DType)).To(x.DType);
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache)
     {
@@ -203,10 +233,12 @@ public sealed class Qwen2Model : Module
     public readonly Qwen2RMSNorm norm;
     private readonly Qwen2RotaryEmbedding _rotary;
 
-    public Qwen2Model(Qwen2Config c, TensorOptions o)
+    /// <param name="layerProducts">Type of the decoder layers' linear weights and products (default: <paramref name="o"/>'s).</param>
+    public Qwen2Model(Qwen2Config c, TensorOptions o, DType? layerProducts = null)
     {
         embed_tokens = Child("embed_tokens", new Embedding(c.VocabSize, c.HiddenSize, o));
-        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, i, o))).ToArray();
+        var linear = o with { DType = layerProducts ?? o.DType };
+        layers = Enumerable.Range(0, c.NumHiddenLayers).Select(i => Child($"layers.{i}", new Qwen2DecoderLayer(c, i, o, linear))).ToArray();
         norm = Child("norm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
         _rotary = new Qwen2RotaryEmbedding(c.HeadDim, c.RopeTheta);
     }
@@ -277,18 +309,26 @@ public sealed class Qwen2ForCausalLM : Module
         set { foreach (var layer in model.layers) layer.self_attn.EagerAttention = value; }
     }
 
-    public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o)
+    /// <param name="layerProducts">
+    /// Type of the decoder layers' linear weights and products; everything else (embeddings and head, norms, RoPE,
+    /// attention, the residual stream) keeps <paramref name="o"/>'s type. bfloat16 over a float32 model is the CPU's
+    /// inference mixed precision (docs/benchmarks.md); for a frozen model only.
+    /// </param>
+    public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o, DType? layerProducts = null)
     {
         Config = c;
-        model = Child("model", new Qwen2Model(c, o));
+        model = Child("model", new Qwen2Model(c, o, layerProducts));
         if (!c.TieWordEmbeddings) lm_head = Child("lm_head", new Linear(c.HiddenSize, c.VocabSize, false, o));
     }
 
-    /// <summary>Loads a Hugging Face directory (config.json + safetensors, single or sharded, F32/BF16/F16) onto a device.</summary>
-    public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null)
+    /// <summary>
+    /// Loads a Hugging Face directory (config.json + safetensors, single or sharded, F32/BF16/F16) onto a device;
+    /// <paramref name="layerProducts"/> as in the constructor.
+    /// </summary>
+    public static Qwen2ForCausalLM FromPretrained(string dir, TensorOptions? options = null, DType? layerProducts = null)
     {
         var o = options ?? TensorOptions.CpuFloat32;
-        var m = LoadFrom(new Qwen2ForCausalLM(Qwen2Config.Load(dir), o), dir);
+        var m = LoadFrom(new Qwen2ForCausalLM(Qwen2Config.Load(dir), o, layerProducts), dir);
         m.Freeze();
         return m;
     }

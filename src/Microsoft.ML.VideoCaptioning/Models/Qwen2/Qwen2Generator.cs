@@ -86,21 +86,29 @@ public static class Qwen2Generator
     private static long[][] GreedyOrSample(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, GenerationOptions o, bool[]? greedyRows)
     {
         int b = (int)embeds.Size(0);
+        long p = embeds.Size(1);
         var dev = embeds.Device;
-        using var cache = new Qwen2KVCache(lm.Config.NumHiddenLayers);
+        using var cache = new Qwen2KVCache(lm.Config.NumHiddenLayers, p + o.MaxNewTokens);
         var outputs = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
         var finished = new bool[b];
-        var positions = Positions(mask);
-        var logits = LastLogits(lm, embeds, mask, positions, cache);
+        var logits = LastLogits(lm, embeds, mask, Positions(mask), cache);
+        // every new token is real: step s attends to the prefix mask followed by s + 1 ones, at position (real prefix tokens) + s
+        var fullMask = Tensor.Cat([mask, Tensor.Ones([b, o.MaxNewTokens], DType.Int64, dev)], 1);
+        var realPrefix = mask.Sum(1, keepDim: true);
+        // The batch rows still running, by row of the input. Greedy decoding drops finished rows from the batch and the
+        // cache; sampling keeps every row (feeding pad tokens), so that a seed draws the same samples as before.
+        var running = Enumerable.Range(0, b).ToArray();
         for (int step = 0; ; step++)
         {
             using var stepScope = TensorScope.Open();
-            var next = (o.DoSample ? Sample(logits, o) : logits.ArgMax(-1)).ToLongArray();
+            var drawn = (o.DoSample ? Sample(logits, o) : logits.ArgMax(-1)).ToLongArray();
             if (greedyRows != null)
             {
                 var argmax = logits.ArgMax(-1).ToLongArray();
-                for (int i = 0; i < b; i++) if (greedyRows[i]) next[i] = argmax[i];
+                for (int i = 0; i < b; i++) if (greedyRows[i]) drawn[i] = argmax[i];
             }
+            var next = Enumerable.Repeat((long)o.PadTokenId, b).ToArray();
+            for (int j = 0; j < running.Length; j++) next[running[j]] = drawn[j];
             for (int i = 0; i < b; i++)
             {
                 if (finished[i]) next[i] = o.PadTokenId;
@@ -108,11 +116,20 @@ public static class Qwen2Generator
                 if (!finished[i] && o.EosTokenIds.Contains((int)next[i])) finished[i] = true;
             }
             if (finished.All(f => f) || step + 1 >= o.MaxNewTokens) break;
-            var nextIds = Tensor.From<long>(next, [b, 1], dev);
-            var newMask = Tensor.Cat([mask, Tensor.Ones([b, 1], DType.Int64, dev)], 1);
-            var newPos = newMask.Sum(1, keepDim: true) - 1;
-            var newLogits = LastLogits(lm, lm.Embed(nextIds).To(embeds.DType), newMask, newPos, cache);
-            mask = newMask.MoveToOuterScope();
+            if (!o.DoSample && running.Any(r => finished[r]))
+            {
+                var keep = Enumerable.Range(0, running.Length).Where(j => !finished[running[j]]).Select(j => (long)j).ToArray();
+                var keepRows = Tensor.From<long>(keep, [keep.Length], dev);
+                cache.SelectRows(keepRows);
+                var (keptMask, keptPrefix) = (fullMask.IndexSelect(0, keepRows).MoveToOuterScope(), realPrefix.IndexSelect(0, keepRows).MoveToOuterScope());
+                fullMask.Dispose();
+                realPrefix.Dispose();
+                (fullMask, realPrefix) = (keptMask, keptPrefix);
+                running = keep.Select(j => running[j]).ToArray();
+            }
+            var nextIds = Tensor.From<long>(running.Select(r => next[r]).ToArray(), [running.Length, 1], dev);
+            var newLogits = LastLogits(lm, lm.Embed(nextIds).To(embeds.DType), fullMask.Narrow(1, 0, p + step + 1), realPrefix + step, cache);
+            logits.Dispose();   // a step's logits are B × vocabulary floats: free each as soon as it is replaced
             logits = newLogits.MoveToOuterScope();
         }
         return outputs.Select(l => l.ToArray()).ToArray();
@@ -177,7 +194,7 @@ public static class Qwen2Generator
         var dev = embeds.Device;
         embeds = embeds.RepeatInterleave(k, 0);
         mask = mask.RepeatInterleave(k, 0);
-        using var cache = new Qwen2KVCache(lm.Config.NumHiddenLayers);
+        using var cache = new Qwen2KVCache(lm.Config.NumHiddenLayers, embeds.Size(1) + o.MaxNewTokens);
         var hyps = Enumerable.Range(0, batch).Select(_ => new Hypotheses(k, o.LengthPenalty, o.EarlyStopping, o.MaxNewTokens)).ToArray();
         var done = new bool[batch];
         var beamScores = new double[batch * k];
@@ -235,6 +252,7 @@ public static class Qwen2Generator
             var ids = Tensor.From<long>(nextTokens, [batch * k, 1], dev);
             var newLogits = LastLogits(lm, lm.Embed(ids).To(embeds.DType), newMask, newMask.Sum(1, keepDim: true) - 1, cache);
             mask = newMask.MoveToOuterScope();
+            logits.Dispose();
             logits = newLogits.MoveToOuterScope();
         }
         for (int bi = 0; bi < batch; bi++)
