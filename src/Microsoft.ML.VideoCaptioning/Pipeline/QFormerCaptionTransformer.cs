@@ -182,8 +182,9 @@ public sealed class QFormerCaptionTransformer : ITransformer, IDisposable
                 "LanguageModelPath (--language-model)");
             var device = MLNet.ResolveDevice(env, null, null);
             var lmType = load.LanguageModelDType ?? (device.IsCuda ? DType.BFloat16 : savedType);
-            // A float32 model on a CPU with bfloat16 dot products multiplies in bfloat16 inside its decoder layers: about
-            // twice as fast, greedy ids as float32's on the reference fixtures (docs/benchmarks.md, issue 19).
+            // A float32 model on a CPU with bfloat16 dot products multiplies in bfloat16 inside its decoder layers, and greedy
+            // decoding ranks the vocabulary with a bfloat16 copy of the head and rescores the best candidates in float32:
+            // over twice as fast, greedy ids as float32's on the reference fixtures (docs/benchmarks.md, issue 19).
             DType? layerProducts = load.LanguageModelDType == null && !device.IsCuda && lmType == DType.Float32 && CpuFeatures.HasBfloat16
                 ? DType.BFloat16 : null;
             var lm = Qwen2ForCausalLM.FromPretrained(lmDir, new TensorOptions(device, lmType), layerProducts);

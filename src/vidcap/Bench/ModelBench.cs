@@ -95,7 +95,7 @@ public static class ModelBench
     /// <summary>
     /// Greedy generation tokens/s (new tokens over the whole call, prefill included) at batch 1 and 32: the tiny fixture-size
     /// model, and a random Qwen2-0.5B-shaped model in float32 (the CPU default), with bfloat16 products in the decoder
-    /// layers over a float32 stream (<c>layerProducts</c>), and in bfloat16 (opt-in: <c>LanguageModelDType</c>). At batch 32 the prefill (the 68-token prefix) and the decode steps are also timed apart
+    /// layers over a float32 stream (<c>layerProducts</c>; greedy ids from a bfloat16 head's top candidates rescored in float32), and in bfloat16 (opt-in: <c>LanguageModelDType</c>). At batch 32 the prefill (the 68-token prefix) and the decode steps are also timed apart
     /// (a 1-token call against the full call), each against its GEMMs alone in the same run (the model's own weights and
     /// shapes: the bound the matrix products allow); the other rows compare with the float32 rows of the same run.
     /// </summary>

@@ -123,6 +123,29 @@ public class GenerationTests
         Assert.Equal(expected, Qwen2Generator.Generate(mixed, prefix, mask, o));
     }
 
+    /// <summary>
+    /// With bfloat16 layer products the head ranks candidates in bfloat16 and rescores them in float32: at every position
+    /// of the fixtures' prefixes the candidates' logits are the full float32 head's at those ids, and the greedy ids are
+    /// the full head's argmax.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GreedyFixtures))]
+    public void BFloat16HeadCandidatesCarryTheFloat32Logits(string fixture)
+    {
+        using var f = Fixture.Open(fixture);
+        using var mixed = Qwen2ForCausalLM.FromPretrained(f.ModelDir, layerProducts: DType.BFloat16);
+        using var scope = TensorScope.Open();
+        using var noGrad = Torch.NoGrad();
+        var hidden = mixed.model.Forward(f.T("gen.inputs_embeds"), f.T("gen.attention_mask"), null, null);
+        var h = hidden.Reshape(-1, hidden.Size(-1));
+        var full = mixed.Logits(h);
+        Assert.Equal(DType.Float32, full.DType);
+        var (ids, logits) = mixed.GreedyCandidates(h);
+        Assert.Equal([h.Size(0), Qwen2ForCausalLM.HeadCandidates], ids.Shape);
+        Fixture.AssertClose(full.Gather(-1, ids), logits, 1e-5, what: "candidate logits");
+        Assert.Equal(full.ArgMax(-1).ToLongArray(), mixed.GreedyIds(h).ToLongArray());
+    }
+
     [Fact]
     public void BeamSearchFindsAtLeastTheGreedyScoreAndOneBeamIsGreedy()
     {

@@ -297,6 +297,13 @@ public sealed class Qwen2ForCausalLM : Module
     public readonly Qwen2Model model;
     public readonly Linear? lm_head;
 
+    /// <summary>Candidates per row that a narrower head keeps for <see cref="GreedyCandidates"/> to rescore in the model's type.</summary>
+    public const int HeadCandidates = 8;
+
+    private readonly DType? _layerProducts;
+    private readonly object _narrowHeadLock = new();
+    private Tensor? _narrowHead;
+
     public Qwen2Config Config { get; }
 
     /// <summary>
@@ -317,6 +324,7 @@ public sealed class Qwen2ForCausalLM : Module
     public Qwen2ForCausalLM(Qwen2Config c, TensorOptions o, DType? layerProducts = null)
     {
         Config = c;
+        _layerProducts = layerProducts != o.DType ? layerProducts : null;
         model = Child("model", new Qwen2Model(c, o, layerProducts));
         if (!c.TieWordEmbeddings) lm_head = Child("lm_head", new Linear(c.HiddenSize, c.VocabSize, false, o));
     }
@@ -337,7 +345,43 @@ public sealed class Qwen2ForCausalLM : Module
     public Tensor Embed(Tensor ids) => model.embed_tokens.Forward(ids);
 
     /// <summary>Logits of hidden states (…, H) → (…, vocab).</summary>
-    public Tensor Logits(Tensor hidden) => lm_head != null ? lm_head.Forward(hidden) : F.Linear(hidden, model.embed_tokens.weight);
+    public Tensor Logits(Tensor hidden) => lm_head != null ? lm_head.Forward(hidden) : F.Linear(hidden, HeadWeight);
+
+    private Tensor HeadWeight => lm_head?.weight ?? model.embed_tokens.weight;
+
+    /// <summary>Greedy next token ids (B) of hidden states (B, H): the argmax of <see cref="Logits"/>, by <see cref="GreedyCandidates"/> where the decoder layers multiply in a narrower type.</summary>
+    public Tensor GreedyIds(Tensor hidden)
+    {
+        if (_layerProducts == null) return Logits(hidden).ArgMax(-1);
+        using var scope = TensorScope.Open();
+        var (ids, logits) = GreedyCandidates(hidden);
+        return ids.Gather(-1, logits.ArgMax(-1, keepDim: true)).Squeeze(-1).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// With <c>layerProducts</c>: the head's <see cref="HeadCandidates"/> best ids per row of hidden states (B, H) by a
+    /// copy of the head in the layers' type (made at the first call, from the weights then loaded), and their logits
+    /// recomputed in the model's type from the head's own rows: (ids (B, k), logits (B, k)). Their argmax is the full
+    /// head's argmax whenever that token is among the k, which a bfloat16 head misses only if it moves a logit by more
+    /// than the gap to the k-th best; the whole head costs half the memory traffic.
+    /// </summary>
+    public (Tensor Ids, Tensor Logits) GreedyCandidates(Tensor hidden)
+    {
+        var narrow = _layerProducts ?? throw new InvalidOperationException("The head rescores candidates only with layerProducts narrower than the model's type.");
+        using var scope = TensorScope.Open();
+        lock (_narrowHeadLock) _narrowHead ??= HeadWeight.Detach().To(narrow).DetachFromScope();
+        var ids = F.Linear(hidden.To(narrow), _narrowHead).TopK(HeadCandidates).Indices;                         // (B, k)
+        long b = hidden.Size(0), h = hidden.Size(-1);
+        var rows = HeadWeight.IndexSelect(0, ids.Reshape(-1)).Reshape(b, HeadCandidates, h);                       // (B, k, H)
+        var logits = rows.MatMul(hidden.Unsqueeze(-1)).Squeeze(-1);                                                 // (B, k)
+        return (ids.MoveToOuterScope(), logits.MoveToOuterScope());
+    }
+
+    public override void Dispose()
+    {
+        _narrowHead?.Dispose();
+        base.Dispose();
+    }
 
     /// <summary>
     /// Forward from ids or embeddings. With <paramref name="labels"/> (B, L; −100 = ignore) the loss is the shifted

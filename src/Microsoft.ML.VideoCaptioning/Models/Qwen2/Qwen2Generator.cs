@@ -77,11 +77,14 @@ public static class Qwen2Generator
 
     private static Tensor Positions(Tensor mask) => mask.CumSum(1).Add(mask.Eq(0).To(DType.Int64), 1) - 1;
 
-    private static Tensor LastLogits(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, Tensor positions, Qwen2KVCache cache)
+    private static Tensor LastHidden(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, Tensor positions, Qwen2KVCache cache)
     {
         var hidden = lm.model.Forward(embeds, mask, positions, cache);
-        return lm.Logits(hidden.Select(1, hidden.Size(1) - 1)).To(DType.Float32);
+        return hidden.Select(1, hidden.Size(1) - 1);
     }
+
+    private static Tensor LastLogits(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, Tensor positions, Qwen2KVCache cache) =>
+        lm.Logits(LastHidden(lm, embeds, mask, positions, cache)).To(DType.Float32);
 
     private static long[][] GreedyOrSample(Qwen2ForCausalLM lm, Tensor embeds, Tensor mask, GenerationOptions o, bool[]? greedyRows)
     {
@@ -91,7 +94,7 @@ public static class Qwen2Generator
         using var cache = new Qwen2KVCache(lm.Config.NumHiddenLayers, p + o.MaxNewTokens);
         var outputs = Enumerable.Range(0, b).Select(_ => new List<long>()).ToArray();
         var finished = new bool[b];
-        var logits = LastLogits(lm, embeds, mask, Positions(mask), cache);
+        var last = LastHidden(lm, embeds, mask, Positions(mask), cache);
         // every new token is real: step s attends to the prefix mask followed by s + 1 ones, at position (real prefix tokens) + s
         var fullMask = Tensor.Cat([mask, Tensor.Ones([b, o.MaxNewTokens], DType.Int64, dev)], 1);
         var realPrefix = mask.Sum(1, keepDim: true);
@@ -101,12 +104,19 @@ public static class Qwen2Generator
         for (int step = 0; ; step++)
         {
             using var stepScope = TensorScope.Open();
-            var drawn = (o.DoSample ? Sample(logits, o) : logits.ArgMax(-1)).ToLongArray();
-            if (greedyRows != null)
+            // Greedy decoding needs only the argmax (lm.GreedyIds), sampling the whole distribution.
+            long[] drawn;
+            if (o.DoSample)
             {
-                var argmax = logits.ArgMax(-1).ToLongArray();
-                for (int i = 0; i < b; i++) if (greedyRows[i]) drawn[i] = argmax[i];
+                var logits = lm.Logits(last).To(DType.Float32);
+                drawn = Sample(logits, o).ToLongArray();
+                if (greedyRows != null)
+                {
+                    var argmax = logits.ArgMax(-1).ToLongArray();
+                    for (int i = 0; i < b; i++) if (greedyRows[i]) drawn[i] = argmax[i];
+                }
             }
+            else drawn = lm.GreedyIds(last).ToLongArray();
             var next = Enumerable.Repeat((long)o.PadTokenId, b).ToArray();
             for (int j = 0; j < running.Length; j++) next[running[j]] = drawn[j];
             for (int i = 0; i < b; i++)
@@ -128,9 +138,9 @@ public static class Qwen2Generator
                 running = keep.Select(j => running[j]).ToArray();
             }
             var nextIds = Tensor.From<long>(running.Select(r => next[r]).ToArray(), [running.Length, 1], dev);
-            var newLogits = LastLogits(lm, lm.Embed(nextIds).To(embeds.DType), fullMask.Narrow(1, 0, p + step + 1), realPrefix + step, cache);
-            logits.Dispose();   // a step's logits are B × vocabulary floats: free each as soon as it is replaced
-            logits = newLogits.MoveToOuterScope();
+            var newLast = LastHidden(lm, lm.Embed(nextIds).To(embeds.DType), fullMask.Narrow(1, 0, p + step + 1), realPrefix + step, cache);
+            last.Dispose();
+            last = newLast.MoveToOuterScope();
         }
         return outputs.Select(l => l.ToArray()).ToArray();
     }
