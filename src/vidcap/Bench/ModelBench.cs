@@ -96,7 +96,7 @@ public static class ModelBench
     /// Greedy generation tokens/s (new tokens over the whole call, prefill included) at batch 1 and 32: the tiny fixture-size
     /// model, and a random Qwen2-0.5B-shaped model in float32 (the CPU default), with bfloat16 products in the decoder
     /// layers over a float32 stream (<c>layerProducts</c>; greedy ids from a bfloat16 head's top candidates rescored in float32), and in bfloat16 (opt-in: <c>LanguageModelDType</c>). At batch 32 the prefill (the 68-token prefix) and the decode steps are also timed apart
-    /// (a 1-token call against the full call), each against its GEMMs alone in the same run (the model's own weights and
+    /// (a 1-token call against the full call), the float32 and bfloat16 ones each with their GEMMs alone timed in the same run (the model's own weights and
     /// shapes: the bound the matrix products allow); the other rows compare with the float32 rows of the same run.
     /// </summary>
     public static List<BenchRow> Generate(int newTokens = 16, bool large = true)
@@ -117,7 +117,7 @@ public static class ModelBench
         var o = new GenerationOptions { MaxNewTokens = newTokens, EosTokenIds = [-1], PadTokenId = 0 };   // never stops early
         foreach (var (name, cfg, type, products) in runs)
         {
-            bool plain32 = type == DType.Float32 && products == null;
+            bool plain32 = type == DType.Float32 && products == null, plain = products == null;
             using var lm = new Qwen2ForCausalLM(cfg, new TensorOptions(Device.Cpu, type), products);
             RandomFill(lm);
             foreach (int b in new[] { 1, 32 })
@@ -127,12 +127,12 @@ public static class ModelBench
                 Qwen2Generator.Generate(lm, embeds, null, o with { MaxNewTokens = 2 });
                 double s = Seconds(() => Qwen2Generator.Generate(lm, embeds, null, o));
                 bool real = cfg == half && b == 32;
-                double gemms = cfg == half && plain32 ? GemmSeconds(lm, b, prefix, newTokens) : double.NaN;
+                double gemms = cfg == half && plain ? GemmSeconds(lm, b, prefix, newTokens) : double.NaN;
                 var parts = new List<(string Part, double Value, double Bound)> { ("", b * newTokens / s, b * newTokens / gemms) };
                 if (real)
                 {
                     double prefill = Seconds(() => Qwen2Generator.Generate(lm, embeds, null, o with { MaxNewTokens = 1 }));
-                    double prefillGemms = plain32 ? GemmSeconds(lm, b, prefix, 1) : double.NaN;
+                    double prefillGemms = plain ? GemmSeconds(lm, b, prefix, 1) : double.NaN;
                     parts.Add((", prefill (prefix tokens/s)", b * prefix / prefill, b * prefix / prefillGemms));
                     parts.Add((", decode steps after the prefill", b * (newTokens - 1) / (s - prefill), b * (newTokens - 1) / (gemms - prefillGemms)));
                 }
@@ -145,6 +145,9 @@ public static class ModelBench
                     rows.Add(!plain32
                         ? new BenchRow(workload, value, "tokens/s", float32[key], "float32, same run", target1)
                         : new BenchRow(workload, value, "tokens/s", cfg == half ? bound : null, cfg == half ? "its GEMMs alone, same run" : null, target1));
+                    // the bfloat16 matrix products alone: what any generation whose products run in bfloat16 could reach here
+                    if (type == DType.BFloat16 && plain && cfg == half)
+                        rows.Add(new BenchRow($"{workload}: its GEMMs alone (the bound for the bfloat16 and mixed rows)", bound, "tokens/s", float32[key], "float32, same run", target1));
                 }
             }
         }
