@@ -155,9 +155,10 @@ public sealed class Qwen2Attention : Module
     {
         using var scope = TensorScope.Open();
         long b = x.Size(0), l = x.Size(1);
-        var q = Qwen2DecoderLayer.Product(q_proj, x).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
-        var k = Qwen2DecoderLayer.Product(k_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
-        var v = Qwen2DecoderLayer.Product(v_proj, x).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var xw = Qwen2DecoderLayer.ToWeightType(q_proj, x);   // cast once for the three products
+        var q = Qwen2DecoderLayer.Product(q_proj, xw, x.DType).Reshape(b, l, _heads, _headDim).Transpose(1, 2);
+        var k = Qwen2DecoderLayer.Product(k_proj, xw, x.DType).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
+        var v = Qwen2DecoderLayer.Product(v_proj, xw, x.DType).Reshape(b, l, _kvHeads, _headDim).Transpose(1, 2);
         q = Qwen2RotaryEmbedding.Apply(q, cos, sin);
         k = Qwen2RotaryEmbedding.Apply(k, cos, sin);
         if (cache != null) (k, v) = cache.Update(LayerIdx, k, v);
@@ -169,7 +170,7 @@ public sealed class Qwen2Attention : Module
         double scale = 1.0 / Math.Sqrt(_headDim);
         var o = EagerAttention ? F.EagerAttention(q, k, v, mask, scale) : F.ScaledDotProductAttention(q, k, v, mask, scale: scale);
         o = o.Reshape(b, _heads, l, _headDim).Transpose(1, 2).Reshape(b, l, _heads * _headDim);
-        return Qwen2DecoderLayer.Product(o_proj, o).MoveToOuterScope();
+        return Qwen2DecoderLayer.Product(o_proj, Qwen2DecoderLayer.ToWeightType(o_proj, o), o.DType).MoveToOuterScope();
     }
 }
 
@@ -188,8 +189,10 @@ public sealed class Qwen2MLP : Module
     public Tensor Forward(Tensor x)
     {
         using var scope = TensorScope.Open();
-        var gate = Qwen2DecoderLayer.Product(gate_proj, x);
-        return Qwen2DecoderLayer.Product(down_proj, gate.Silu() * Qwen2DecoderLayer.Product(up_proj, x)).MoveToOuterScope();
+        var xw = Qwen2DecoderLayer.ToWeightType(gate_proj, x);   // cast once for gate and up
+        var gate = Qwen2DecoderLayer.Product(gate_proj, xw, x.DType);
+        var h = gate.Silu() * Qwen2DecoderLayer.Product(up_proj, xw, x.DType);
+        return Qwen2DecoderLayer.Product(down_proj, Qwen2DecoderLayer.ToWeightType(down_proj, h), x.DType).MoveToOuterScope();
     }
 }
 
@@ -212,9 +215,15 @@ public sealed class Qwen2DecoderLayer : Module
         post_attention_layernorm = Child("post_attention_layernorm", new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, o));
     }
 
-    /// <summary><paramref name="layer"/>(x) in the layer's weight type, returned in x's type.</summary>
-    internal static Tensor Product(Linear layer, Tensor x) =>
-        x.DType == layer.weight.DType ? layer.Forward(x) : layer.Forward(x.To(layer.weight.DType)).To(x.DType);
+    /// <summary>x in <paramref name="layer"/>'s weight type (x itself when it has that type).</summary>
+    internal static Tensor ToWeightType(Linear layer, Tensor x) => x.DType == layer.weight.DType ? x : x.To(layer.weight.DType);
+
+    /// <summary><paramref name="layer"/>(xw) for xw in the layer's weight type (<see cref="ToWeightType"/>), returned in <paramref name="streamType"/>.</summary>
+    internal static Tensor Product(Linear layer, Tensor xw, DType streamType)
+    {
+        var y = layer.Forward(xw);
+        return y.DType == streamType ? y : y.To(streamType);
+    }
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, Qwen2KVCache? cache)
     {
