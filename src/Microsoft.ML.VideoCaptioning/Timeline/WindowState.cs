@@ -22,23 +22,8 @@ internal sealed class WindowState(PlannedWindow planned)
         if (_damage != null)
             return;
         var plan = planned.Plan!;
-        int length = preprocessor.FrameLength;
-        _pixels ??= new float[(long)plan.Slots.Length * length];
-        int first = -1;
-        for (int slot = 0; slot < plan.Slots.Length; slot++)
-        {
-            if (plan.SourceFrameIndices[slot] != frame)
-                continue;
-            if (first < 0)
-            {
-                preprocessor.Preprocess(rgb, info.DisplayHeight, info.DisplayWidth, _pixels, slot * length);
-                first = slot;
-            }
-            else
-            {
-                Array.Copy(_pixels, first * length, _pixels, slot * length, length);
-            }
-        }
+        _pixels ??= new float[(long)plan.Slots.Length * preprocessor.FrameLength];
+        plan.Fill(Array.BinarySearch(plan.Frames, frame - plan.FirstFrame), rgb, info, preprocessor, _pixels);
     }
 
     /// <summary>One of the window's frames never came.</summary>
@@ -54,22 +39,8 @@ internal sealed class WindowState(PlannedWindow planned)
     {
         if (_damage != null)
             return new TimelineClip(planned.Window, null, _damage);
-        var plan = planned.Plan!;
         var pixels = _pixels!;
         _pixels = null;
-        for (int slot = 0; slot < plan.Slots.Length; slot++)
-            if (plan.Slots[slot] < 0)
-                preprocessor.WriteBlackFrame(pixels, slot * preprocessor.FrameLength);
-        return new TimelineClip(planned.Window, new SampledClip
-        {
-            Path = timeline.Path,
-            Info = timeline.Info,
-            Pixels = pixels,
-            FrameCount = sampling.FrameCount,
-            Height = sampling.CropSize,
-            Width = sampling.CropSize,
-            ValidMask = plan.Slots.Select(s => s >= 0).ToArray(),
-            SourceFrameIndices = plan.SourceFrameIndices,
-        }, null);
+        return new TimelineClip(planned.Window, planned.Plan!.Clip(timeline.Path, timeline.Info, pixels, preprocessor, sampling), null);
     }
 }

@@ -40,6 +40,39 @@ internal sealed class FramePlan
     public int[] SourceFrameIndices { get; }
 
     /// <summary>
+    /// Preprocesses decoded frame <paramref name="ordinal"/> (its index in <see cref="Frames"/>) into the first slot
+    /// showing it and copies it to the others (frame-rate sampling can repeat frames).
+    /// </summary>
+    public void Fill(int ordinal, byte[] rgb, VideoInfo info, VideoPreprocessor preprocessor, float[] pixels)
+    {
+        int length = preprocessor.FrameLength;
+        int first = Array.IndexOf(SlotOrdinals, ordinal);
+        preprocessor.Preprocess(rgb, info.DisplayHeight, info.DisplayWidth, pixels, first * length);
+        for (int slot = first + 1; slot < Slots.Length; slot++)
+            if (SlotOrdinals[slot] == ordinal)
+                Array.Copy(pixels, first * length, pixels, slot * length, length);
+    }
+
+    /// <summary>The finished clip of <paramref name="pixels"/>: slots past the video's end are written black.</summary>
+    public SampledClip Clip(string path, VideoInfo info, float[] pixels, VideoPreprocessor preprocessor, VideoFrameSampler.Options options)
+    {
+        for (int slot = 0; slot < Slots.Length; slot++)
+            if (Slots[slot] < 0)
+                preprocessor.WriteBlackFrame(pixels, slot * preprocessor.FrameLength);
+        return new SampledClip
+        {
+            Path = path,
+            Info = info,
+            Pixels = pixels,
+            FrameCount = options.FrameCount,
+            Height = options.CropSize,
+            Width = options.CropSize,
+            ValidMask = Slots.Select(s => s >= 0).ToArray(),
+            SourceFrameIndices = SourceFrameIndices,
+        };
+    }
+
+    /// <summary>
     /// The seed's uniform indices for <paramref name="frames"/> frames and <paramref name="count"/> slots:
     /// <c>np.linspace(0, n − 1, N).astype(int)</c> when n ≥ N (the last one is n − 1 exactly, as numpy sets it),
     /// otherwise <c>0..n−1</c> followed by −1 padding.

@@ -43,31 +43,9 @@ public sealed partial class VideoFrameSampler
     /// <exception cref="VideoDecodeException">The video cannot be read; <see cref="VideoDecodeException.Reason"/> says why.</exception>
     public SampledClip Sample(string path, CancellationToken cancellationToken = default)
     {
-        int frameLength = _preprocessor.FrameLength;
-        var pixels = new float[(long)_options.FrameCount * frameLength];
-        var (info, plan) = Decode(path, cancellationToken, (probed, planned) => (ordinal, rgb) =>
-        {
-            // Preprocess into the first slot showing this frame, copy to the others (frame-rate sampling can repeat frames).
-            int first = Array.IndexOf(planned.SlotOrdinals, ordinal);
-            _preprocessor.Preprocess(rgb, probed.DisplayHeight, probed.DisplayWidth, pixels, first * frameLength);
-            for (int slot = first + 1; slot < planned.Slots.Length; slot++)
-                if (planned.SlotOrdinals[slot] == ordinal)
-                    Array.Copy(pixels, first * frameLength, pixels, slot * frameLength, frameLength);
-        });
-        for (int slot = 0; slot < plan.Slots.Length; slot++)
-            if (plan.Slots[slot] < 0)
-                _preprocessor.WriteBlackFrame(pixels, slot * frameLength);
-        return new SampledClip
-        {
-            Path = path,
-            Info = info,
-            Pixels = pixels,
-            FrameCount = _options.FrameCount,
-            Height = _options.CropSize,
-            Width = _options.CropSize,
-            ValidMask = plan.Slots.Select(s => s >= 0).ToArray(),
-            SourceFrameIndices = plan.SourceFrameIndices,
-        };
+        var pixels = new float[(long)_options.FrameCount * _preprocessor.FrameLength];
+        var (info, plan) = Decode(path, cancellationToken, (probed, planned) => (ordinal, rgb) => planned.Fill(ordinal, rgb, probed, _preprocessor, pixels));
+        return plan.Clip(path, info, pixels, _preprocessor, _options);
     }
 
     /// <summary>
